@@ -1,0 +1,77 @@
+"""Asyncio-native clients for telephone conference APIs.
+
+Telnyx v2 Call Control and Bandwidth Catapult v1, on one shared aiohttp
+session pool, with every documented rule checked before a request is sent
+and every failure raised as one of the typed errors below.
+
+```python
+from conferencing import CatapultClient, SessionPool, TelnyxClient, catapult, telnyx
+
+async with SessionPool() as pool:
+    tx = TelnyxClient(api_key="KEY", pool=pool)
+    conf = await tx.create_conference(call_control_id="v3:...", name="Business")
+    cp = CatapultClient(user_id="u-1", api_token="t-1", api_secret="s", pool=pool)
+    ref = await cp.create_conference(from_="+15551234567", callback_timeout=2000)
+```
+"""
+
+from . import catapult, telnyx
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    CallEndedError,
+    ClientClosedError,
+    ConferenceEndedError,
+    ConferenceFullError,
+    ConferenceNameConflictError,
+    ConferencingError,
+    ConfigurationError,
+    ConflictError,
+    ErrorDetail,
+    InvalidCallControlIdError,
+    MaxParticipantsReachedError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTimeout,
+    ResponseDecodeError,
+    ServerError,
+    TransportError,
+    UnprocessableEntityError,
+    ValidationError,
+)
+from ._pool import SessionPool
+from .catapult import CatapultClient
+from .telnyx import TelnyxClient
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CallEndedError",
+    "CatapultClient",
+    "ClientClosedError",
+    "ConferenceEndedError",
+    "ConferenceFullError",
+    "ConferenceNameConflictError",
+    "ConferencingError",
+    "ConfigurationError",
+    "ConflictError",
+    "ErrorDetail",
+    "InvalidCallControlIdError",
+    "MaxParticipantsReachedError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeout",
+    "ResponseDecodeError",
+    "ServerError",
+    "SessionPool",
+    "TelnyxClient",
+    "TransportError",
+    "UnprocessableEntityError",
+    "ValidationError",
+    "catapult",
+    "telnyx",
+]

@@ -1,0 +1,161 @@
+"""What every provider client shares: base URL rules, pool ownership, sending."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import ClassVar, Self, TypeVar
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from ._errors import ClientClosedError, ConfigurationError
+from ._pool import SessionPool
+from ._send import Answer, Call, Dialect, send
+
+__all__ = ["BaseClient", "credential"]
+
+_T = TypeVar("_T")
+
+
+def credential(value: str | None, env: str, what: str, client: str) -> str:
+    """Return `value`, or the environment variable `env`, or raise `ConfigurationError`."""
+    if value is None:
+        value = os.environ.get(env)
+    if not value:
+        raise ConfigurationError(
+            f"{client} needs {what}: pass it, or set the environment variable {env}"
+        )
+    if any(c in value for c in "\r\n\0"):
+        # A line break in a credential would split the Authorization header.
+        raise ConfigurationError(f"{what} for {client} contains a line break or NUL")
+    return value
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _split_base_url(value: str, *, allow_insecure_http: bool, client: str) -> tuple[str, str]:
+    """Check a base URL and return it without a trailing '/', and its origin."""
+    if not isinstance(value, str):
+        raise ConfigurationError(f"{client} base_url must be a string")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigurationError(f"{client} base_url is not a valid URL: {value!r}") from exc
+    host = parts.hostname
+    if parts.scheme not in {"http", "https"} or not host:
+        raise ConfigurationError(
+            f"{client} base_url must be an absolute http(s) URL, got {value!r}"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigurationError(
+            f"{client} base_url must not carry a query, fragment or user info, got "
+            f"{parts.scheme}://{host}{parts.path}"
+        )
+    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(host):
+        raise ConfigurationError(
+            f"{client} refuses plain http:// to {host}: credentials would travel "
+            "unencrypted; use https, a loopback address, or allow_insecure_http=True"
+        )
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    origin = f"{parts.scheme}://{netloc}"
+    return origin + parts.path.rstrip("/"), origin
+
+
+class BaseClient:
+    """Pool ownership, lifecycle and the route to the one send path."""
+
+    _dialect: ClassVar[Dialect]
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        pool: SessionPool | None,
+        timeout: float | None,
+        allow_insecure_http: bool,
+    ) -> None:
+        name = type(self).__name__
+        self._base_url, self._origin = _split_base_url(
+            base_url, allow_insecure_http=allow_insecure_http, client=name
+        )
+        if pool is not None and not isinstance(pool, SessionPool):
+            raise ConfigurationError(f"{name} pool must be a SessionPool")
+        if timeout is not None and timeout <= 0:
+            raise ConfigurationError(f"{name} timeout must be > 0 seconds, got {timeout}")
+        self._pool = pool
+        self._owns_pool = pool is None
+        self._timeout = aiohttp.ClientTimeout(total=timeout) if timeout is not None else None
+        self._closed = False
+
+    @property
+    def base_url(self) -> str:
+        """The URL every request path is appended to."""
+        return self._base_url
+
+    @property
+    def closed(self) -> bool:
+        """Whether this client was closed, or its pool was."""
+        return self._closed or (self._pool is not None and self._pool.closed)
+
+    def _active_pool(self) -> SessionPool:
+        if self._closed:
+            raise ClientClosedError(f"this {type(self).__name__} is closed")
+        if self._pool is None:
+            raise ClientClosedError(
+                f"{type(self).__name__} has no pool: use `async with {type(self).__name__}(...)` "
+                "or pass pool=SessionPool()"
+            )
+        return self._pool
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        decode: Callable[[Answer], _T],
+    ) -> _T:
+        call = Call(
+            dialect=self._dialect,
+            origin=self._origin,
+            method=method,
+            url=url,
+            headers=headers,
+            body=body,
+            timeout=self._timeout,
+        )
+        return await send(self._active_pool(), call, decode)
+
+    async def aclose(self) -> None:
+        """Close the client, and its pool if it owns one; calling it again does nothing."""
+        self._closed = True
+        if self._owns_pool and self._pool is not None:
+            await self._pool.aclose()
+
+    async def __aenter__(self) -> Self:
+        if self._closed:
+            raise ClientClosedError(f"this {type(self).__name__} is closed")
+        if self._pool is None:
+            self._pool = SessionPool()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

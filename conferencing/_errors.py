@@ -1,0 +1,279 @@
+"""The exception tree of `conferencing`.
+
+Every failure this library reports is one of these::
+
+    ConferencingError
+     ├── ValidationError            a request breaks a documented rule (also a ValueError)
+     ├── ConfigurationError         missing credentials, unusable base URL or options
+     ├── ClientClosedError          the pool or client was closed, or never opened
+     ├── TransportError             the exchange failed on the network
+     │    └── RequestTimeout        no complete answer within the timeout
+     ├── ResponseDecodeError        a 2xx answer that does not have the documented shape
+     └── APIError                   the provider answered with a failure status
+          ├── BadRequestError              400
+          ├── AuthenticationError          401
+          ├── PermissionDeniedError        403
+          │    └── ConferenceFullError     Catapult `conference-max-members`
+          ├── NotFoundError                404
+          ├── ConflictError                409
+          ├── UnprocessableEntityError     422
+          │    ├── ConferenceNameConflictError    Telnyx 90033
+          │    ├── MaxParticipantsReachedError    Telnyx 90032
+          │    ├── InvalidCallControlIdError      Telnyx 90015
+          │    ├── CallEndedError                 Telnyx 90018
+          │    └── ConferenceEndedError           Telnyx 90019
+          ├── RateLimitError               429, and Catapult's 403 `call-rate-limit`
+          └── ServerError                  5xx
+
+Errors carry their context as keyword-only attributes and never hold a
+credential: the request's headers are not kept, only its method and URL.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import attrs
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CallEndedError",
+    "ClientClosedError",
+    "ConferenceEndedError",
+    "ConferenceFullError",
+    "ConferenceNameConflictError",
+    "ConferencingError",
+    "ConfigurationError",
+    "ConflictError",
+    "ErrorDetail",
+    "InvalidCallControlIdError",
+    "MaxParticipantsReachedError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeout",
+    "ResponseDecodeError",
+    "ServerError",
+    "TransportError",
+    "UnprocessableEntityError",
+    "ValidationError",
+    "error_class_for",
+]
+
+
+@attrs.frozen
+class ErrorDetail:
+    """One problem a provider reported, in a shape common to both providers.
+
+    Telnyx's `{code, title, detail, source: {pointer}}` maps field by field;
+    Catapult's `{category, code, message, details}` gives `code`, `title`
+    (its category), `detail` (its message) and `pointer` (the first detail's
+    `name`, when there is one).
+    """
+
+    code: str | None = None
+    title: str | None = None
+    detail: str | None = None
+    pointer: str | None = None
+
+
+class ConferencingError(Exception):
+    """Base class of every error this library raises."""
+
+
+class ValidationError(ConferencingError, ValueError):
+    """A request breaks a rule the provider documents; nothing was sent."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ConfigurationError(ConferencingError):
+    """The client cannot be built or used as configured (credentials, URL, options)."""
+
+
+class ClientClosedError(ConferencingError, RuntimeError):
+    """The pool or client is closed, or a pool-less client is used outside `async with`."""
+
+
+class TransportError(ConferencingError):
+    """The HTTP exchange failed on the network before a complete answer arrived."""
+
+    def __init__(
+        self, message: str, *, provider: str, method: str, url: str, request_sent: bool = True
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.method = method
+        self.url = url
+        #: False only when the request provably never left (the connection failed);
+        #: True means the provider may have received it and acted.
+        self.request_sent = request_sent
+
+
+class RequestTimeout(TransportError):
+    """No complete answer arrived within the configured timeout."""
+
+
+class ResponseDecodeError(ConferencingError):
+    """A success answer that does not have the documented shape."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        method: str,
+        url: str,
+        status: int,
+        body: str,
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.method = method
+        self.url = url
+        self.status = status
+        self.body = body
+
+
+class APIError(ConferencingError):
+    """The provider answered with a failure status; `errors` holds what it said."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        method: str,
+        url: str,
+        status: int,
+        body: str,
+        errors: tuple[ErrorDetail, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.method = method
+        self.url = url
+        self.status = status
+        self.body = body
+        self.errors = errors
+
+    @property
+    def code(self) -> str | None:
+        """The first error's provider code, if the provider gave one."""
+        return self.errors[0].code if self.errors else None
+
+
+class BadRequestError(APIError):
+    """400: the provider rejected the request as malformed or invalid."""
+
+
+class AuthenticationError(APIError):
+    """401: the credentials were missing, wrong or not valid for this account."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the account may not do this, or a provider limit forbids it now."""
+
+
+class ConferenceFullError(PermissionDeniedError):
+    """Catapult `conference-max-members`: the conference already has 20 members."""
+
+
+class NotFoundError(APIError):
+    """404: the conference, member, call or route does not exist."""
+
+
+class ConflictError(APIError):
+    """409: the request conflicts with the resource's current state."""
+
+
+class UnprocessableEntityError(APIError):
+    """422: the request was well-formed but the provider could not act on it."""
+
+
+class ConferenceNameConflictError(UnprocessableEntityError):
+    """Telnyx 90033: an active conference already has this name."""
+
+
+class MaxParticipantsReachedError(UnprocessableEntityError):
+    """Telnyx 90032: the conference is at its `max_participants`."""
+
+
+class InvalidCallControlIdError(UnprocessableEntityError):
+    """Telnyx 90015: the call control id is not valid."""
+
+
+class CallEndedError(UnprocessableEntityError):
+    """Telnyx 90018: the call has already ended and can't receive commands."""
+
+
+class ConferenceEndedError(UnprocessableEntityError):
+    """Telnyx 90019: the conference has already ended and can't receive commands."""
+
+
+class RateLimitError(APIError):
+    """429, or Catapult's 403 `call-rate-limit`: slow down; the request was not executed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        method: str,
+        url: str,
+        status: int,
+        body: str,
+        errors: tuple[ErrorDetail, ...] = (),
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            provider=provider,
+            method=method,
+            url=url,
+            status=status,
+            body=body,
+            errors=errors,
+        )
+        #: Seconds to wait before trying again, when the provider said.
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """5xx: the provider failed; whether it acted may be unknown."""
+
+
+# The one table from statuses and provider codes to classes.
+_BY_STATUS: Final[dict[int, type[APIError]]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+_BY_CODE: Final[dict[tuple[str, str], type[APIError]]] = {
+    ("telnyx", "90033"): ConferenceNameConflictError,
+    ("telnyx", "90032"): MaxParticipantsReachedError,
+    ("telnyx", "90015"): InvalidCallControlIdError,
+    ("telnyx", "90018"): CallEndedError,
+    ("telnyx", "90019"): ConferenceEndedError,
+    ("catapult", "conference-max-members"): ConferenceFullError,
+    ("catapult", "call-rate-limit"): RateLimitError,
+}
+
+
+def error_class_for(provider: str, status: int, code: str | None) -> type[APIError]:
+    """Pick the most specific class for a failure status and provider code."""
+    if code is not None:
+        by_code = _BY_CODE.get((provider, code))
+        if by_code is not None:
+            return by_code
+    if status >= 500:  # noqa: PLR2004 - the 5xx class boundary
+        return ServerError
+    return _BY_STATUS.get(status, APIError)

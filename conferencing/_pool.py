@@ -1,0 +1,124 @@
+"""The session pool: one shared `aiohttp.ClientSession` per origin."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl as _ssl
+from types import TracebackType
+from typing import Self
+
+import aiohttp
+import attrs
+
+from ._errors import ClientClosedError, ConfigurationError
+
+__all__ = ["SessionPool"]
+
+
+@attrs.define
+class _Origin:
+    """The session for one origin and the queue in front of its connections."""
+
+    session: aiohttp.ClientSession
+    # aiohttp's connector hands a freed connection to whichever request asks
+    # next, not to the one that has waited longest, so under load a few
+    # requests wait for seconds. Queueing in front of the connector, on a
+    # first-in first-out semaphore as wide as its limit, keeps the connector
+    # from ever making anyone wait and serves waiters in arrival order.
+    slots: asyncio.Semaphore
+
+
+class SessionPool:
+    """HTTP sessions shared by every client given this pool, one per origin.
+
+    Sessions are created on first use and carry no credentials (clients send
+    theirs with each request), so one pool can serve many accounts and both
+    providers. Close it with `async with` or `await pool.aclose()`.
+
+    Args:
+        max_connections: Open connections per origin at most; requests over
+            that wait their turn, first come first served.
+        timeout: Seconds a whole request may take, connection included.
+        connect_timeout: Seconds to wait for a connection (from the pool or new).
+        ssl: TLS verification: `True` (the default) verifies certificates
+            against the system store; an `ssl.SSLContext` uses yours; `False`
+            turns verification off, for test servers only.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_connections: int = 100,
+        timeout: float = 30.0,
+        connect_timeout: float | None = 10.0,
+        ssl: bool | _ssl.SSLContext = True,
+    ) -> None:
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+            raise ConfigurationError("max_connections must be an int >= 1")
+        if max_connections < 1:
+            raise ConfigurationError(f"max_connections must be >= 1, got {max_connections}")
+        if timeout <= 0:
+            raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout}")
+        self._max_connections = max_connections
+        self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=connect_timeout)
+        self._ssl = ssl
+        self._origins: dict[str, _Origin] = {}
+        self._closed = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"{len(self._origins)} origins"
+        return f"<SessionPool max_connections={self._max_connections} {state}>"
+
+    @property
+    def closed(self) -> bool:
+        """Whether `aclose()` has been called."""
+        return self._closed
+
+    @property
+    def max_connections(self) -> int:
+        """Open connections per origin at most."""
+        return self._max_connections
+
+    def _origin(self, origin: str) -> _Origin:
+        """Return the session for `origin`, creating it on first use."""
+        found = self._origins.get(origin)
+        if found is not None:
+            return found
+        if self._closed:
+            raise ClientClosedError("this SessionPool is closed; create a new one")
+        connector = aiohttp.TCPConnector(
+            limit=self._max_connections,
+            limit_per_host=0,
+            ssl=self._ssl,
+            ttl_dns_cache=300,
+        )
+        session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=self._timeout,
+            raise_for_status=False,
+            auto_decompress=True,
+            trust_env=False,
+        )
+        created = _Origin(session=session, slots=asyncio.Semaphore(self._max_connections))
+        self._origins[origin] = created
+        return created
+
+    async def aclose(self) -> None:
+        """Close every session; calling it again does nothing."""
+        self._closed = True
+        origins, self._origins = self._origins, {}
+        for origin in origins.values():
+            await origin.session.close()
+
+    async def __aenter__(self) -> Self:
+        if self._closed:
+            raise ClientClosedError("this SessionPool is closed; create a new one")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

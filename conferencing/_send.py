@@ -1,0 +1,246 @@
+"""The one send path every request of every provider goes through.
+
+Adapters describe a request as a `Call` and say how to decode a success
+answer; `send` does the rest: the queue for a connection, the exchange,
+timeouts, reading the body under a cap, status checks, mapping failures to
+our exceptions, decoding, and the DEBUG log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+from typing import Any, Final, TypeVar
+
+import aiohttp
+import attrs
+from multidict import CIMultiDictProxy
+
+from . import _wire
+from ._errors import (
+    APIError,
+    ConferencingError,
+    ErrorDetail,
+    RateLimitError,
+    RequestTimeout,
+    ResponseDecodeError,
+    TransportError,
+    error_class_for,
+)
+from ._pool import SessionPool
+
+__all__ = ["MAX_BODY_BYTES", "Answer", "Call", "Dialect", "send"]
+
+_log: Final = logging.getLogger("conferencing")
+_T = TypeVar("_T")
+
+#: Answers larger than this are not read to the end: the exchange fails with
+#: `ResponseDecodeError` (2xx) or keeps the first bytes as the error body.
+MAX_BODY_BYTES: Final = 1024 * 1024
+#: How much of a failure body an exception keeps as `.body`.
+ERROR_BODY_CHARS: Final = 8192
+
+
+@attrs.frozen
+class Dialect:
+    """What the send path must know of a provider: its name and its error payloads."""
+
+    name: str
+    #: Reads the provider's JSON error payload; may raise on odd shapes.
+    parse_errors: Callable[[Any], tuple[ErrorDetail, ...]]
+
+
+@attrs.frozen
+class Call:
+    """One HTTP request, fully described, credentials in `headers`."""
+
+    dialect: Dialect
+    origin: str
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes | None = None
+    timeout: aiohttp.ClientTimeout | None = None
+
+
+@attrs.frozen
+class Answer:
+    """A success answer, read whole, for a decoder."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return _wire.loads(self.body)
+
+
+async def send(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]) -> _T:
+    """Send `call` through `pool`, and return the decoded success answer.
+
+    Raises:
+        TransportError: the network failed (`RequestTimeout` for timeouts).
+        APIError: the provider answered with a failure status (a subclass by status and code).
+        ResponseDecodeError: a success answer without the documented shape.
+        ClientClosedError: the pool is closed.
+    """
+    origin = pool._origin(call.origin)  # noqa: SLF001 - the pool and the send path are one unit
+    started = time.perf_counter()
+    try:
+        async with (
+            origin.slots,
+            origin.session.request(
+                call.method,
+                call.url,
+                data=call.body,
+                headers=call.headers,
+                allow_redirects=False,  # credentials must never follow a redirect
+                timeout=call.timeout,
+            ) as response,
+        ):
+            status = response.status
+            headers = response.headers
+            body = await _read_capped(response)
+    except TimeoutError as exc:
+        raise RequestTimeout(
+            f"{call.dialect.name}: no answer to {call.method} {call.url} within the timeout",
+            provider=call.dialect.name,
+            method=call.method,
+            url=call.url,
+            request_sent=not isinstance(exc, aiohttp.ConnectionTimeoutError),
+        ) from exc
+    except aiohttp.ClientError as exc:
+        raise TransportError(
+            f"{call.dialect.name}: {call.method} {call.url} failed: {type(exc).__name__}: {exc}",
+            provider=call.dialect.name,
+            method=call.method,
+            url=call.url,
+            # A refused or failed connection never carried the request.
+            request_sent=not isinstance(exc, aiohttp.ClientConnectorError),
+        ) from exc
+    if _log.isEnabledFor(logging.DEBUG):
+        _log.debug(
+            "%s %s %s -> %d in %.1f ms",
+            call.dialect.name,
+            call.method,
+            call.url,
+            status,
+            (time.perf_counter() - started) * 1000,
+        )
+    if body is None:
+        if 200 <= status < 300:  # noqa: PLR2004
+            raise ResponseDecodeError(
+                f"{call.dialect.name}: the answer to {call.method} {call.url} is larger "
+                f"than {MAX_BODY_BYTES} bytes",
+                provider=call.dialect.name,
+                method=call.method,
+                url=call.url,
+                status=status,
+                body="",
+            )
+        body = b""
+    if not 200 <= status < 300:  # noqa: PLR2004
+        raise _api_error(call, status, headers, body)
+    try:
+        return decode(Answer(status=status, headers=headers, body=body))
+    except ConferencingError:
+        raise
+    except Exception as exc:
+        raise ResponseDecodeError(
+            f"{call.dialect.name}: the {status} answer to {call.method} {call.url} does not "
+            f"have the documented shape: {type(exc).__name__}: {exc}",
+            provider=call.dialect.name,
+            method=call.method,
+            url=call.url,
+            status=status,
+            body=_text(body),
+        ) from exc
+
+
+async def _read_capped(response: aiohttp.ClientResponse) -> bytes | None:
+    """Read the body, or return None when it is larger than `MAX_BODY_BYTES`."""
+    length = response.content_length
+    if length is not None and length <= MAX_BODY_BYTES:
+        return await response.read()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_any():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _text(body: bytes) -> str:
+    return body[: ERROR_BODY_CHARS * 4].decode("utf-8", "replace")[:ERROR_BODY_CHARS]
+
+
+def _api_error(call: Call, status: int, headers: CIMultiDictProxy[str], body: bytes) -> APIError:
+    """Build the typed error for a failure answer, whatever its body holds."""
+    provider = call.dialect.name
+    errors: tuple[ErrorDetail, ...] = ()
+    try:
+        errors = call.dialect.parse_errors(_wire.loads(body))
+    except Exception:  # noqa: BLE001 - an HTML page or cut JSON still yields the status class
+        errors = ()
+    code = errors[0].code if errors else None
+    cls = error_class_for(provider, status, code)
+    said = "; ".join(
+        part
+        for e in errors
+        for part in [" ".join(p for p in (e.code, e.title or "", e.detail or "") if p)]
+        if part
+    )
+    message = f"{provider} answered {status} to {call.method} {call.url}"
+    if said:
+        message = f"{message}: {said}"
+    common: dict[str, Any] = {
+        "provider": provider,
+        "method": call.method,
+        "url": call.url,
+        "status": status,
+        "body": _text(body),
+        "errors": errors,
+    }
+    if issubclass(cls, RateLimitError):
+        return cls(message, retry_after=retry_after(headers), **common)
+    return cls(message, **common)
+
+
+def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait, from `Retry-After` (seconds or a date) or `X-RateLimit-Reset` (epoch ms)."""
+    now = time.time() if now is None else now
+    value = headers.get("Retry-After")
+    if value is not None:
+        value = value.strip()
+        seconds = _finite(value)
+        if seconds is not None:
+            return max(0.0, seconds)
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            pass
+        else:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            return max(0.0, when.timestamp() - now)
+    reset = headers.get("X-RateLimit-Reset")
+    if reset is not None:
+        millis = _finite(reset)
+        if millis is not None:
+            return max(0.0, millis / 1000.0 - now)
+    return None
+
+
+def _finite(text: str) -> float | None:
+    try:
+        number = float(text.strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None

@@ -1,0 +1,76 @@
+"""The Catapult v1 dialect: camelCase JSON, ids in `Location`, `{category, code, message}`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from .. import _wire
+from .._errors import ErrorDetail
+from .._send import Answer, Dialect
+from ._models import ConferenceRef
+
+__all__ = ["CONVERTER", "DIALECT", "camel", "decode_ref", "parse_errors"]
+
+_ID: Final = re.compile(r"[A-Za-z0-9._~:@+=-]+")
+
+
+def camel(name: str) -> str:
+    """`callback_timeout` -> `callbackTimeout`; `from_` -> `from`."""
+    head, *rest = name.rstrip("_").split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+#: Every attrs class crosses the wire with camelCase keys.
+CONVERTER: Final = _wire.make_converter(camel)
+
+
+def _opt_str(value: object) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def parse_errors(payload: Any) -> tuple[ErrorDetail, ...]:
+    """Read `{category, code, message, details: [{name, value}]}`; `message` may be absent."""
+    if not isinstance(payload, dict) or not ({"code", "category", "message"} & payload.keys()):
+        return ()
+    pointer = None
+    details = payload.get("details")
+    if isinstance(details, list) and details and isinstance(details[0], dict):
+        pointer = _opt_str(details[0].get("name"))
+    return (
+        ErrorDetail(
+            code=_opt_str(payload.get("code")),
+            title=_opt_str(payload.get("category")),
+            detail=_opt_str(payload.get("message")),
+            pointer=pointer,
+        ),
+    )
+
+
+DIALECT: Final = Dialect(name="catapult", parse_errors=parse_errors)
+
+
+def location_id(answer: Answer) -> tuple[str, str]:
+    """The new resource's id: the last path segment of `Location`, and the header.
+
+    The docs write Location relative (`/v1/users/{userId}/conferences/{id}`),
+    some answers absolute, and one example drops a segment, so only the last
+    segment is trusted.
+    """
+    location = answer.headers.get("Location")
+    if not location:
+        raise ValueError("the answer has no Location header")
+    path = urlsplit(location.strip()).path.rstrip("/")
+    resource_id = path.rsplit("/", 1)[-1]
+    if not _ID.fullmatch(resource_id) or resource_id in {".", ".."}:
+        raise ValueError(f"the Location header {location!r} does not end in an id")
+    return resource_id, location
+
+
+def decode_ref(answer: Answer) -> ConferenceRef:
+    """Decode a 201 with a `Location` header."""
+    resource_id, location = location_id(answer)
+    return ConferenceRef(id=resource_id, location=location)

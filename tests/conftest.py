@@ -1,0 +1,37 @@
+"""Shared fixtures: HTTP mocking for unit tests, the emulator for integration tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aioresponses import core as aioresponses_core
+from aiohttp import ClientResponse
+from aioresponses import aioresponses
+
+
+class _SentWriter:
+    """Stands for the request writer of an already-sent request."""
+
+    output_size = 0
+
+
+class _CompatResponse(ClientResponse):
+    """aioresponses 0.7.x builds responses without the `stream_writer` aiohttp 3.14 requires."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("stream_writer", _SentWriter())
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture
+def http() -> Iterator[aioresponses]:
+    """Mock every aiohttp request; tests assert on what went over the wire."""
+    original = aioresponses_core.ClientResponse
+    aioresponses_core.ClientResponse = _CompatResponse  # type: ignore[misc]
+    try:
+        with aioresponses() as mocked:
+            yield mocked
+    finally:
+        aioresponses_core.ClientResponse = original  # type: ignore[misc]
