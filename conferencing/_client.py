@@ -127,7 +127,10 @@ class BaseClient:
         headers: Mapping[str, str],
         body: bytes | None,
         decode: Callable[[Answer], _T],
+        *,
+        idempotent: bool = False,
     ) -> _T:
+        """Send one request through the pool's one send path."""
         call = Call(
             dialect=self._dialect,
             origin=self._origin,
@@ -136,6 +139,7 @@ class BaseClient:
             headers=headers,
             body=body,
             timeout=self._timeout,
+            idempotent=idempotent,
         )
         return await send(self._active_pool(), call, decode)
 

@@ -65,6 +65,9 @@ class Call:
     headers: Mapping[str, str]
     body: bytes | None = None
     timeout: aiohttp.ClientTimeout | None = None
+    #: Sending it twice has the effect of sending it once (a GET, or a Telnyx
+    #: command with a `command_id`), so a retry after an unknown outcome is safe.
+    idempotent: bool = False
 
 
 @attrs.frozen

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+import uuid
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
 
 from .. import _rules, _wire
 from .._client import BaseClient, credential
 from .._pool import SessionPool
+from .._send import Answer
 from ._models import Conference, CreateConferenceRequest
 from ._wire import CONVERTER, DIALECT, decode_conference
 
 __all__ = ["DEFAULT_BASE_URL", "TelnyxClient"]
+
+_T = TypeVar("_T")
 
 #: Where Telnyx's v2 API lives.
 DEFAULT_BASE_URL: Final = "https://api.telnyx.com/v2"
@@ -67,6 +72,8 @@ class TelnyxClient(BaseClient):
         """Create a conference from an existing call leg.
 
         Pass a `telnyx.CreateConferenceRequest`, or its fields as keywords.
+        Without a `command_id`, one is generated, so that retrying the same
+        call can never create a second conference.
 
         Raises:
             ValidationError: a field breaks a documented rule (nothing is sent).
@@ -77,7 +84,17 @@ class TelnyxClient(BaseClient):
             request = _rules.build(CreateConferenceRequest, fields)
         elif fields:
             raise TypeError("pass a CreateConferenceRequest or keyword fields, not both")
-        body = _wire.dumps(CONVERTER.unstructure(request))
+        return await self._command(self._conferences_url, request, decode_conference)
+
+    async def _command(self, url: str, request: object, decode: Callable[[Answer], _T]) -> _T:
+        """POST a command that takes a `command_id`, making one up when the caller gave none.
+
+        Telnyx ignores a repeated command with the same `command_id`, so with
+        one in the body a retry after a lost answer cannot act twice.
+        """
+        payload = CONVERTER.unstructure(request)
+        if payload.get("command_id") is None:
+            payload["command_id"] = str(uuid.uuid4())
         return await self._send(
-            "POST", self._conferences_url, self._headers, body, decode_conference
+            "POST", url, self._headers, _wire.dumps(payload), decode, idempotent=True
         )
