@@ -16,6 +16,7 @@ async with SessionPool() as pool:
 """
 
 from . import catapult, telnyx
+from ._bulk import BulkResult, BulkRun, BulkSummary, create_many
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -32,6 +33,7 @@ from ._errors import (
     InvalidCallControlIdError,
     MaxParticipantsReachedError,
     NotFoundError,
+    OutcomeUnknownError,
     PermissionDeniedError,
     RateLimitError,
     RequestTimeout,
@@ -42,13 +44,20 @@ from ._errors import (
     ValidationError,
 )
 from ._pool import SessionPool
+from ._ratelimit import RateLimit
+from ._retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy
 from .catapult import CatapultClient
 from .telnyx import TelnyxClient
 
 __all__ = [
+    "DEFAULT_RETRY",
+    "NO_RETRY",
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "BulkResult",
+    "BulkRun",
+    "BulkSummary",
     "CallEndedError",
     "CatapultClient",
     "ClientClosedError",
@@ -62,10 +71,13 @@ __all__ = [
     "InvalidCallControlIdError",
     "MaxParticipantsReachedError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "PermissionDeniedError",
+    "RateLimit",
     "RateLimitError",
     "RequestTimeout",
     "ResponseDecodeError",
+    "RetryPolicy",
     "ServerError",
     "SessionPool",
     "TelnyxClient",
@@ -73,5 +85,6 @@ __all__ = [
     "UnprocessableEntityError",
     "ValidationError",
     "catapult",
+    "create_many",
     "telnyx",
 ]

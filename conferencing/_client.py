@@ -10,9 +10,12 @@ from typing import ClassVar, Self, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
+from aiolimiter import AsyncLimiter
 
 from ._errors import ClientClosedError, ConfigurationError
 from ._pool import SessionPool
+from ._ratelimit import RateLimit
+from ._retry import NO_RETRY, RetryPolicy
 from ._send import Answer, Call, Dialect, send
 
 __all__ = ["BaseClient", "credential"]
@@ -78,6 +81,8 @@ class BaseClient:
     """Pool ownership, lifecycle and the route to the one send path."""
 
     _dialect: ClassVar[Dialect]
+    #: Where, in every URL, the endpoint family's name starts (set by subclasses).
+    _family_prefix: str
 
     def __init__(
         self,
@@ -86,6 +91,8 @@ class BaseClient:
         pool: SessionPool | None,
         timeout: float | None,
         allow_insecure_http: bool,
+        retry: RetryPolicy | None,
+        rate_limit: RateLimit | None,
     ) -> None:
         name = type(self).__name__
         self._base_url, self._origin = _split_base_url(
@@ -95,9 +102,16 @@ class BaseClient:
             raise ConfigurationError(f"{name} pool must be a SessionPool")
         if timeout is not None and timeout <= 0:
             raise ConfigurationError(f"{name} timeout must be > 0 seconds, got {timeout}")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ConfigurationError(f"{name} retry must be a RetryPolicy or None")
+        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+            raise ConfigurationError(f"{name} rate_limit must be a RateLimit or None")
         self._pool = pool
         self._owns_pool = pool is None
         self._timeout = aiohttp.ClientTimeout(total=timeout) if timeout is not None else None
+        self._retry = retry if retry is not None else NO_RETRY
+        self._rate_limit = rate_limit
+        self._limiters: dict[str, AsyncLimiter] = {}
         self._closed = False
 
     @property
@@ -129,8 +143,14 @@ class BaseClient:
         decode: Callable[[Answer], _T],
         *,
         idempotent: bool = False,
+        request: object = None,
     ) -> _T:
-        """Send one request through the pool's one send path."""
+        """Send one request through the pool's one send path.
+
+        `idempotent` says the request may be repeated without effect (GETs,
+        Telnyx commands with a `command_id`); `request` is the object being
+        sent, kept on an `OutcomeUnknownError`.
+        """
         call = Call(
             dialect=self._dialect,
             origin=self._origin,
@@ -140,8 +160,20 @@ class BaseClient:
             body=body,
             timeout=self._timeout,
             idempotent=idempotent,
+            retry=self._retry,
+            limiter=self._limiter(url) if self._rate_limit is not None else None,
+            request=request,
         )
         return await send(self._active_pool(), call, decode)
+
+    def _limiter(self, url: str) -> AsyncLimiter:
+        """The bucket of the endpoint family `url` belongs to."""
+        family = url[len(self._family_prefix) :].split("/", 1)[0].split("?", 1)[0]
+        limiter = self._limiters.get(family)
+        if limiter is None:
+            assert self._rate_limit is not None  # noqa: S101 - checked by the caller
+            limiter = self._limiters[family] = self._rate_limit.limiter()
+        return limiter
 
     async def aclose(self) -> None:
         """Close the client, and its pool if it owns one; calling it again does nothing."""

@@ -9,6 +9,7 @@ Every failure this library reports is one of these::
      ├── TransportError             the exchange failed on the network
      │    └── RequestTimeout        no complete answer within the timeout
      ├── ResponseDecodeError        a 2xx answer that does not have the documented shape
+ ├── OutcomeUnknownError        a create that cannot be repeated safely may or may not have happened
      └── APIError                   the provider answered with a failure status
           ├── BadRequestError              400
           ├── AuthenticationError          401
@@ -51,6 +52,7 @@ __all__ = [
     "InvalidCallControlIdError",
     "MaxParticipantsReachedError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTimeout",
@@ -137,6 +139,27 @@ class ResponseDecodeError(ConferencingError):
         self.url = url
         self.status = status
         self.body = body
+
+
+class OutcomeUnknownError(ConferencingError):
+    """A non-idempotent request may have been carried out; it was not repeated.
+
+    Raised instead of the underlying `ServerError` (other than 503) or
+    `TransportError` (after the request left) for requests that have no
+    idempotency key, such as Catapult creates: sending them again could
+    create a second resource. Check the provider, then decide. The
+    underlying error is `__cause__`.
+    """
+
+    def __init__(
+        self, message: str, *, provider: str, method: str, url: str, request: object
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.method = method
+        self.url = url
+        #: The request object that was being sent (or None when the call had none).
+        self.request = request
 
 
 class APIError(ConferencingError):

@@ -18,11 +18,13 @@ from typing import Any, Final, TypeVar
 
 import aiohttp
 import attrs
+from aiolimiter import AsyncLimiter
 from multidict import CIMultiDictProxy
 
 from . import _wire
 from ._errors import (
     APIError,
+    ClientClosedError,
     ConferencingError,
     ErrorDetail,
     RateLimitError,
@@ -32,6 +34,7 @@ from ._errors import (
     error_class_for,
 )
 from ._pool import SessionPool
+from ._retry import NO_RETRY, RetryPolicy, call_with_retries, outcome_unknown, retry_reason
 
 __all__ = ["MAX_BODY_BYTES", "Answer", "Call", "Dialect", "send"]
 
@@ -68,6 +71,11 @@ class Call:
     #: Sending it twice has the effect of sending it once (a GET, or a Telnyx
     #: command with a `command_id`), so a retry after an unknown outcome is safe.
     idempotent: bool = False
+    retry: RetryPolicy = NO_RETRY
+    #: Paces this call's endpoint family, when the client has a rate limit.
+    limiter: AsyncLimiter | None = None
+    #: The request object being sent, for `OutcomeUnknownError.request`.
+    request: object = None
 
 
 @attrs.frozen
@@ -84,15 +92,44 @@ class Answer:
 
 
 async def send(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]) -> _T:
-    """Send `call` through `pool`, and return the decoded success answer.
+    """Send `call` through `pool`, retrying what is safe, and return the decoded answer.
 
     Raises:
         TransportError: the network failed (`RequestTimeout` for timeouts).
         APIError: the provider answered with a failure status (a subclass by status and code).
         ResponseDecodeError: a success answer without the documented shape.
+        OutcomeUnknownError: a non-idempotent call may or may not have been carried out.
         ClientClosedError: the pool is closed.
     """
+    started = time.monotonic()
+    try:
+        return await _attempt(pool, call, decode)
+    except ConferencingError as exc:
+        first = exc
+    try:
+        if call.retry.attempts > 1 and retry_reason(first, idempotent=call.idempotent):
+            return await call_with_retries(
+                call.retry,
+                first,
+                time.monotonic() - started,
+                lambda: _attempt(pool, call, decode),
+                idempotent=call.idempotent,
+                what=f"{call.dialect.name} {call.method} {call.url}",
+            )
+        raise first
+    except ConferencingError as exc:
+        if not call.idempotent:
+            unknown = outcome_unknown(exc, request=call.request)
+            if unknown is not None:
+                raise unknown from exc
+        raise
+
+
+async def _attempt(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]) -> _T:
+    """Send `call` once: the exchange, the status check, error mapping and decoding."""
     origin = pool._origin(call.origin)  # noqa: SLF001 - the pool and the send path are one unit
+    if call.limiter is not None:
+        await call.limiter.acquire()
     started = time.perf_counter()
     try:
         async with (
@@ -109,23 +146,14 @@ async def send(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]) ->
             status = response.status
             headers = response.headers
             body = await _read_capped(response)
-    except TimeoutError as exc:
-        raise RequestTimeout(
-            f"{call.dialect.name}: no answer to {call.method} {call.url} within the timeout",
-            provider=call.dialect.name,
-            method=call.method,
-            url=call.url,
-            request_sent=not isinstance(exc, aiohttp.ConnectionTimeoutError),
-        ) from exc
-    except aiohttp.ClientError as exc:
-        raise TransportError(
-            f"{call.dialect.name}: {call.method} {call.url} failed: {type(exc).__name__}: {exc}",
-            provider=call.dialect.name,
-            method=call.method,
-            url=call.url,
-            # A refused or failed connection never carried the request.
-            request_sent=not isinstance(exc, aiohttp.ClientConnectorError),
-        ) from exc
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        raise _transport_error(call, exc) from exc
+    except RuntimeError as exc:
+        if origin.session.closed:
+            raise ClientClosedError(
+                "the SessionPool was closed while a request was under way"
+            ) from exc
+        raise
     if _log.isEnabledFor(logging.DEBUG):
         _log.debug(
             "%s %s %s -> %d in %.1f ms",
@@ -135,6 +163,17 @@ async def send(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]) ->
             status,
             (time.perf_counter() - started) * 1000,
         )
+    return _conclude(call, status, headers, body, decode)
+
+
+def _conclude(
+    call: Call,
+    status: int,
+    headers: CIMultiDictProxy[str],
+    body: bytes | None,
+    decode: Callable[[Answer], _T],
+) -> _T:
+    """Check the status, map a failure to our error, or decode a success."""
     if body is None:
         if 200 <= status < 300:  # noqa: PLR2004
             raise ResponseDecodeError(
@@ -163,6 +202,26 @@ async def send(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]) ->
             status=status,
             body=_text(body),
         ) from exc
+
+
+def _transport_error(call: Call, exc: Exception) -> TransportError:
+    """Our error for a timeout or an aiohttp failure."""
+    if isinstance(exc, TimeoutError):
+        return RequestTimeout(
+            f"{call.dialect.name}: no answer to {call.method} {call.url} within the timeout",
+            provider=call.dialect.name,
+            method=call.method,
+            url=call.url,
+            request_sent=not isinstance(exc, aiohttp.ConnectionTimeoutError),
+        )
+    return TransportError(
+        f"{call.dialect.name}: {call.method} {call.url} failed: {type(exc).__name__}: {exc}",
+        provider=call.dialect.name,
+        method=call.method,
+        url=call.url,
+        # A refused or failed connection never carried the request.
+        request_sent=not isinstance(exc, aiohttp.ClientConnectorError),
+    )
 
 
 async def _read_capped(response: aiohttp.ClientResponse) -> bytes | None:

@@ -1,0 +1,35 @@
+"""Client-side pacing, so a bulk run stays under a provider's documented limits.
+
+The bucket is aiolimiter's (a leaky bucket for asyncio); what is ours is
+the unit: one bucket per endpoint family (`conferences`, `calls`, ...), as
+Catapult counts its limits.
+"""
+
+from __future__ import annotations
+
+import attrs
+from aiolimiter import AsyncLimiter
+
+__all__ = ["RateLimit"]
+
+
+def _positive(_inst: object, attribute: attrs.Attribute[float], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"{attribute.name} must be a number > 0, got {value!r}")
+
+
+@attrs.frozen
+class RateLimit:
+    """At most `requests` requests every `period` seconds, for each endpoint family.
+
+    `RateLimit(1)` allows one request a second to `/conferences` and one to
+    `/calls`; `RateLimit(50, 1.0)` fifty a second to each. Requests over the
+    limit wait their turn; none is refused.
+    """
+
+    requests: float = attrs.field(validator=_positive)
+    period: float = attrs.field(default=1.0, validator=_positive)
+
+    def limiter(self) -> AsyncLimiter:
+        """A new bucket with this limit."""
+        return AsyncLimiter(self.requests, self.period)

@@ -1,0 +1,183 @@
+"""When a failed request may be sent again, how long to wait, and when to stop.
+
+The loop itself is tenacity's: it already has exponential backoff with
+jitter, stop conditions that account for the coming sleep, and hooks to log
+each retry. What is ours is the judgement of what is safe to repeat.
+
+What is safe:
+
+* anything the provider provably did not act on: a 429, Catapult's 403
+  `call-rate-limit`, a 503 ("retry your operation later"), a connection that
+  failed before the request left;
+* for an idempotent call (a GET, a Telnyx command carrying a `command_id`),
+  also every other 5xx, timeout, dropped connection or garbled answer, since
+  the provider does the work at most once however often it is asked.
+
+A non-idempotent call (a Catapult create) whose outcome is unknown (a 500,
+a timeout or a connection lost after sending) is never repeated: it raises
+`OutcomeUnknownError`, so the caller can check before creating again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Final, TypeVar
+
+import attrs
+import tenacity
+
+from ._errors import (
+    ConferencingError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ResponseDecodeError,
+    ServerError,
+    TransportError,
+)
+
+__all__ = ["DEFAULT_RETRY", "NO_RETRY", "RetryPolicy", "call_with_retries", "retry_reason"]
+
+_log: Final = logging.getLogger("conferencing")
+_T = TypeVar("_T")
+_UNAVAILABLE: Final = 503
+
+
+def _positive(_inst: object, attribute: attrs.Attribute[float], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"{attribute.name} must be a number > 0, got {value!r}")
+
+
+def _attempts(_inst: object, _attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"attempts must be an int >= 1, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """How a client retries requests that are safe to send again.
+
+    Args:
+        attempts: Tries in all, the first included; 1 turns retries off.
+        backoff_initial: Seconds before the first retry, doubling after each.
+        backoff_max: The longest wait between two tries, before jitter.
+        jitter: Up to this many seconds added at random to each wait, so
+            that many clients do not retry in step.
+        deadline: Seconds from the first try after which no retry starts;
+            a wait the provider asks for (`Retry-After`, `X-RateLimit-Reset`)
+            that would end past it is not waited for.
+    """
+
+    attempts: int = attrs.field(default=5, validator=_attempts)
+    backoff_initial: float = attrs.field(default=0.2, validator=_positive)
+    backoff_max: float = attrs.field(default=10.0, validator=_positive)
+    jitter: float = attrs.field(default=0.2, validator=attrs.validators.ge(0))
+    deadline: float = attrs.field(default=60.0, validator=_positive)
+
+
+#: A policy that sends every request once.
+NO_RETRY: Final = RetryPolicy(attempts=1)
+#: What clients use unless told otherwise.
+DEFAULT_RETRY: Final = RetryPolicy()
+
+
+def retry_reason(exc: BaseException, *, idempotent: bool) -> str | None:
+    """Say why `exc` may be retried, or return None when repeating it is not safe."""
+    reason: str | None = None
+    if isinstance(exc, RateLimitError):
+        reason = f"rate limited ({exc.status}{' ' + exc.code if exc.code else ''})"
+    elif isinstance(exc, ServerError) and exc.status == _UNAVAILABLE:
+        reason = "503 service unavailable"
+    elif isinstance(exc, TransportError) and not exc.request_sent:
+        reason = "connection failed before sending"
+    elif idempotent:
+        if isinstance(exc, ServerError):
+            reason = f"server error {exc.status}"
+        elif isinstance(exc, TransportError):
+            cause = exc.__cause__
+            reason = type(cause if cause is not None else exc).__name__
+        elif isinstance(exc, ResponseDecodeError):
+            reason = "unreadable answer"
+    return reason
+
+
+def outcome_unknown(exc: ConferencingError, *, request: object) -> OutcomeUnknownError | None:
+    """For a non-idempotent call, the error to raise when `exc` leaves its outcome unknown."""
+    if isinstance(exc, RateLimitError) or retry_reason(exc, idempotent=False) is not None:
+        return None
+    if isinstance(exc, ServerError | TransportError):
+        return OutcomeUnknownError(
+            f"{exc} -- the provider may have acted on this request; check before sending it again",
+            provider=exc.provider,
+            method=exc.method,
+            url=exc.url,
+            request=request,
+        )
+    return None
+
+
+class _Wait(tenacity.wait.wait_base):
+    """Exponential backoff with jitter, but never shorter than the provider asked."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._backoff = tenacity.wait_exponential(
+            multiplier=policy.backoff_initial, max=policy.backoff_max
+        ) + tenacity.wait_random(0, policy.jitter)
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        backoff = self._backoff(retry_state)
+        outcome = retry_state.outcome
+        exc = outcome.exception() if outcome is not None else None
+        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+            return max(backoff, exc.retry_after)
+        return backoff
+
+
+async def call_with_retries(
+    policy: RetryPolicy,
+    first_failure: ConferencingError,
+    elapsed: float,
+    attempt: Callable[[], Awaitable[_T]],
+    *,
+    idempotent: bool,
+    what: str,
+) -> _T:
+    """Retry `attempt` after its first try failed with `first_failure`.
+
+    The first try runs outside this function, so a request that succeeds the
+    first time pays nothing for retries; tenacity is handed that failure as
+    its first attempt's outcome, then drives the rest.
+    """
+    tries = 0
+
+    async def replay_then_attempt() -> _T:
+        nonlocal tries
+        tries += 1
+        if tries == 1:
+            raise first_failure
+        return await attempt()
+
+    def log_retry(state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        reason = retry_reason(exc, idempotent=idempotent) if exc is not None else "?"
+        sleep = state.next_action.sleep if state.next_action is not None else 0.0
+        _log.info(
+            "retrying %s in %.2f s (attempt %d of %d): %s",
+            what,
+            sleep,
+            state.attempt_number + 1,
+            policy.attempts,
+            reason,
+        )
+
+    retrying = tenacity.AsyncRetrying(
+        stop=tenacity.stop_after_attempt(policy.attempts)
+        | tenacity.stop_before_delay(max(0.0, policy.deadline - elapsed)),
+        wait=_Wait(policy),
+        retry=tenacity.retry_if_exception(
+            lambda exc: retry_reason(exc, idempotent=idempotent) is not None
+        ),
+        before_sleep=log_retry,
+        reraise=True,
+    )
+    return await retrying(replay_then_attempt)
