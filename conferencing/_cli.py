@@ -55,7 +55,8 @@ class _RowCreator:
         self._client = client
         self._out = out
 
-    async def create_conference(self, row: _Row, /) -> object:
+    async def create_conference(self, row: Any = None, /, **_fields: Any) -> object:
+        assert isinstance(row, _Row)  # noqa: S101 - the CLI only feeds rows
         if row.problem is not None or row.fields is None:
             raise ValidationError(row.problem or "empty row")
         if isinstance(self._client, catapult.CatapultClient):
@@ -126,7 +127,7 @@ def _field_kinds(cls: type[Any]) -> dict[str, type]:
     return kinds
 
 
-def _coerce(kinds: dict[str, type], raw: dict[str, str]) -> dict[str, Any]:
+def _coerce(kinds: dict[str, type], raw: dict[str, str | None]) -> dict[str, Any]:
     """CSV cells are text: empty means unset; ints and bools are parsed by the field's type."""
     fields: dict[str, Any] = {}
     for name, text in raw.items():
@@ -160,7 +161,7 @@ def _read_rows(path: Path, fmt: str, provider: str) -> Iterator[_Row]:
         if _is_csv(path, fmt):
             kinds = _field_kinds(_REQUESTS[provider])
             for number, raw in enumerate(csv.DictReader(handle)):
-                extra = raw.pop(None, None)  # type: ignore[call-overload]
+                extra = raw.pop(None, None)
                 if extra:
                     yield _Row(number, problem=f"row has {len(extra)} cells more than the header")
                     continue

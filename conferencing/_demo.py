@@ -75,15 +75,15 @@ async def run_demo(*, count: int, concurrency: int, seed: int, progress: bool) -
         tx = TelnyxClient(
             api_key=emu.telnyx_api_key, base_url=emu.telnyx_url, pool=pool, retry=_RETRY
         )
-        run = create_many(tx, _telnyx_requests(count), concurrency=concurrency)
-        await _drain(run, "telnyx", count, progress=progress)
+        tx_run = create_many(tx, _telnyx_requests(count), concurrency=concurrency)
+        await _drain(tx_run, "telnyx", count, progress=progress)
         stats = emu.stats
-        print_summary("Telnyx v2", run.summary)
+        print_summary("Telnyx v2", tx_run.summary)
         print(
             f"emulator: {stats.telnyx_conferences_created} conferences exist, "
             f"{stats.duplicates_avoided} repeated commands recognised by command_id\n"
         )
-        agreed &= stats.telnyx_conferences_created == run.summary.created
+        agreed &= stats.telnyx_conferences_created == tx_run.summary.created
 
         emu.faults = Faults(seed=seed, retry_after_seconds=0, **_CATAPULT_FAULTS)
         cp = CatapultClient(
@@ -94,12 +94,12 @@ async def run_demo(*, count: int, concurrency: int, seed: int, progress: bool) -
             pool=pool,
             retry=_RETRY,
         )
-        run = create_many(cp, _catapult_requests(count), concurrency=concurrency)
-        await _drain(run, "catapult", count, progress=progress)
+        cp_run = create_many(cp, _catapult_requests(count), concurrency=concurrency)
+        await _drain(cp_run, "catapult", count, progress=progress)
         stats = emu.stats
-        print_summary("Catapult v1", run.summary)
+        print_summary("Catapult v1", cp_run.summary)
         print(f"emulator: {stats.catapult_conferences_created} conferences exist\n")
-        agreed &= stats.catapult_conferences_created == run.summary.created
+        agreed &= stats.catapult_conferences_created == cp_run.summary.created
 
         faults = ", ".join(f"{k} {v}" for k, v in sorted(stats.faults_injected.items()) if v)
         print(f"faults injected: {faults or 'none'}")
