@@ -45,7 +45,7 @@ class _Row:
 
     number: int
     fields: dict[str, Any] | None = None
-    problem: str | None = None
+    problem: ValidationError | None = None
 
 
 class _RowCreator:
@@ -57,8 +57,10 @@ class _RowCreator:
 
     async def create_conference(self, row: Any = None, /, **_fields: Any) -> object:
         assert isinstance(row, _Row)  # noqa: S101 - the CLI only feeds rows
-        if row.problem is not None or row.fields is None:
-            raise ValidationError(row.problem or "empty row")
+        if row.problem is not None:
+            raise row.problem
+        if row.fields is None:
+            raise ValidationError("empty row")
         if isinstance(self._client, catapult.CatapultClient):
             # Catapult has no idempotency key: if this run dies before the
             # outcome is written, `--resume` must know the row may exist.
@@ -163,12 +165,13 @@ def _read_rows(path: Path, fmt: str, provider: str) -> Iterator[_Row]:
             for number, raw in enumerate(csv.DictReader(handle)):
                 extra = raw.pop(None, None)
                 if extra:
-                    yield _Row(number, problem=f"row has {len(extra)} cells more than the header")
+                    problem = ValidationError(f"row has {len(extra)} cells more than the header")
+                    yield _Row(number, problem=problem)
                     continue
                 try:
                     yield _Row(number, fields=_coerce(kinds, raw))
                 except ValidationError as exc:
-                    yield _Row(number, problem=str(exc))
+                    yield _Row(number, problem=exc)
             return
         number = 0
         for line in handle:
@@ -177,12 +180,12 @@ def _read_rows(path: Path, fmt: str, provider: str) -> Iterator[_Row]:
             try:
                 fields = json.loads(line)
             except ValueError as exc:
-                yield _Row(number, problem=f"not a JSON object: {exc}")
+                yield _Row(number, problem=ValidationError(f"not a JSON object: {exc}"))
             else:
                 if isinstance(fields, dict):
                     yield _Row(number, fields=fields)
                 else:
-                    yield _Row(number, problem="not a JSON object")
+                    yield _Row(number, problem=ValidationError("not a JSON object"))
             number += 1
 
 
