@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import ClassVar, Self, TypeVar
@@ -21,16 +22,29 @@ from ._send import Answer, Call, Dialect, send
 __all__ = ["BaseClient", "credential"]
 
 _T = TypeVar("_T")
+_USERINFO = re.compile(r"//[^/?#]*@")
 
 
-def credential(value: str | None, env: str, what: str, client: str) -> str:
-    """Return `value`, or the environment variable `env`, or raise `ConfigurationError`."""
+def credential(
+    value: str | None,
+    env: str,
+    what: str,
+    client: str,
+    check: Callable[[str], object] | None = None,
+) -> str:
+    """Return `value`, or the environment variable `env`, or raise `ConfigurationError`.
+
+    `check`, when given, judges the value first (an id that goes into URLs
+    raises `ValidationError` for what cannot stand in a path).
+    """
     if value is None:
         value = os.environ.get(env)
     if not value:
         raise ConfigurationError(
             f"{client} needs {what}: pass it, or set the environment variable {env}"
         )
+    if check is not None:
+        check(value)
     if any(c in value for c in "\r\n\0"):
         # A line break in a credential would split the Authorization header.
         raise ConfigurationError(f"{what} for {client} contains a line break or NUL")
@@ -46,6 +60,11 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _without_userinfo(url: str) -> str:
+    """`url` fit for an error message: a password in it is not repeated."""
+    return _USERINFO.sub("//***@", url)
+
+
 def _split_base_url(value: str, *, allow_insecure_http: bool, client: str) -> tuple[str, str]:
     """Check a base URL and return it without a trailing '/', and its origin."""
     if not isinstance(value, str):
@@ -54,11 +73,13 @@ def _split_base_url(value: str, *, allow_insecure_http: bool, client: str) -> tu
         parts = urlsplit(value)
         port = parts.port
     except ValueError as exc:
-        raise ConfigurationError(f"{client} base_url is not a valid URL: {value!r}") from exc
+        raise ConfigurationError(
+            f"{client} base_url is not a valid URL: {_without_userinfo(value)!r}"
+        ) from exc
     host = parts.hostname
     if parts.scheme not in {"http", "https"} or not host:
         raise ConfigurationError(
-            f"{client} base_url must be an absolute http(s) URL, got {value!r}"
+            f"{client} base_url must be an absolute http(s) URL, got {_without_userinfo(value)!r}"
         )
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ConfigurationError(

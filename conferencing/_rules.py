@@ -21,15 +21,21 @@ from ._errors import ValidationError
 __all__ = [
     "build",
     "e164",
+    "e164_or_sip_uri",
     "http_url",
+    "http_url_or_empty",
+    "id_value",
     "int_range",
     "is_base64",
+    "max_length",
     "non_empty_str",
     "one_of",
+    "one_of_any_case",
     "path_segment",
     "strict_bool",
     "string",
     "string_list",
+    "unique_strings",
 ]
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
@@ -53,15 +59,30 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
+def _encodable(attribute: attrs.Attribute[Any], value: str) -> None:
+    # A lone surrogate (text read with errors="surrogateescape") cannot be
+    # sent as UTF-8 JSON; say so now rather than fail while encoding.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            f"{_field(attribute)} must be valid Unicode text (it holds a lone surrogate)",
+            field=attribute.name,
+        ) from None
+
+
 def string() -> Validator:
-    """The value is a `str`."""
+    """The value is a `str` of valid Unicode text."""
 
     def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None and not isinstance(value, str):
+        if value is None:
+            return
+        if not isinstance(value, str):
             raise ValidationError(
                 f"{_field(attribute)} must be a string, got {_type_name(value)}",
                 field=attribute.name,
             )
+        _encodable(attribute, value)
 
     return check
 
@@ -80,6 +101,7 @@ def non_empty_str() -> Validator:
                 f"{_field(attribute)} must be a non-empty string, got {value!r}",
                 field=attribute.name,
             )
+        _encodable(attribute, value)
 
     return check
 
@@ -199,6 +221,8 @@ def string_list() -> Validator:
                 f"{_field(attribute)} must be a list of non-empty strings, got {value!r}",
                 field=attribute.name,
             )
+        for item in value:
+            _encodable(attribute, item)
 
     return check
 
@@ -241,3 +265,114 @@ def build(cls: type[_T], fields: Mapping[str, Any]) -> _T:
         if attribute.default is attrs.NOTHING and attribute.init and name not in fields:
             raise ValidationError(f"{name} is required", field=name)
     return cls(**fields)
+
+
+# --- Validators added for the conference lifecycle --------------------------
+
+
+def id_value() -> Validator:
+    """The value is an id that could stand in a URL path as one segment (see `path_segment`).
+
+    Ids sent in a body (a Catapult `callId`, `conferenceId`) are checked as
+    strictly as ids in a URL: an id that could not name a resource in a path
+    cannot name one in a body either, and failing here says which field.
+    """
+
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            path_segment(_field(attribute), value)
+
+    return check
+
+
+def max_length(limit: int) -> Validator:
+    """The value is a `str` of at most `limit` characters."""
+
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str):
+            raise ValidationError(
+                f"{_field(attribute)} must be a string, got {_type_name(value)}",
+                field=attribute.name,
+            )
+        if len(value) > limit:
+            raise ValidationError(
+                f"{_field(attribute)} must be at most {limit} characters, got {len(value)}",
+                field=attribute.name,
+            )
+
+    return check
+
+
+def one_of_any_case(values: Collection[str]) -> Validator:
+    """The value is one of the documented strings, compared without regard to case.
+
+    For names the documents spell in more than one case themselves (a voice
+    listed as "Kate" in the table and sent as "kate" in the example).
+    """
+    allowed = {value.casefold() for value in values}
+    listing = ", ".join(sorted(values))
+
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str) or value.casefold() not in allowed:
+            raise ValidationError(
+                f"{_field(attribute)} must be one of {listing} (any case), got {value!r}",
+                field=attribute.name,
+            )
+
+    return check
+
+
+_SIP_URI: Final = re.compile(r"sip:[^@\s]+@[^@\s]+")
+
+
+def e164_or_sip_uri() -> Validator:
+    """The value is an E.164 number, or a `sip:user@host` URI (SIPS is not accepted)."""
+
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, str) and (
+            _E164.fullmatch(value) is not None
+            or (_SIP_URI.fullmatch(value) is not None and not any(ord(c) < 0x20 for c in value))  # noqa: PLR2004
+        ):
+            return
+        raise ValidationError(
+            f"{_field(attribute)} must be an E.164 number like +15551234567 or a SIP URI "
+            f"like sip:someone@example.com, got {value!r}",
+            field=attribute.name,
+        )
+
+    return check
+
+
+def http_url_or_empty() -> Validator:
+    """The value is an absolute http(s) URL, or the empty string (which may mean "stop")."""
+    url = http_url()
+
+    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value != "":
+            url(inst, attribute, value)
+
+    return check
+
+
+def unique_strings(name: str, values: object) -> tuple[str, ...]:
+    """Return `values` as a tuple if it is a list or tuple of distinct non-empty strings.
+
+    For the lists a recipe fans out over: a repeated entry would be a second
+    request for the same thing, so it is refused naming the repeat.
+    """
+    if not isinstance(values, list | tuple) or not all(
+        isinstance(item, str) and item for item in values
+    ):
+        raise ValidationError(
+            f"{name} must be a list of non-empty strings, got {values!r}", field=name
+        )
+    seen: set[str] = set()
+    for item in values:
+        if item in seen:
+            raise ValidationError(f"{name} lists {item!r} more than once", field=name)
+        seen.add(item)
+    return tuple(values)
