@@ -32,6 +32,7 @@ __all__ = [
     "one_of",
     "one_of_any_case",
     "path_segment",
+    "request_from",
     "strict_bool",
     "string",
     "string_list",
@@ -248,6 +249,21 @@ def path_segment(name: str, value: object) -> str:
     return value
 
 
+def request_from(cls: type[_T], request: object, fields: Mapping[str, Any]) -> _T:
+    """The request object a client method was given, or one built from keyword fields.
+
+    Raises `TypeError` for both at once or for an object of another class
+    (a programming mistake), `ValidationError` for fields that break a rule.
+    """
+    if request is None:
+        return build(cls, fields)
+    if fields:
+        raise TypeError(f"pass a {cls.__name__} or keyword fields, not both")
+    if not isinstance(request, cls):
+        raise TypeError(f"expected a {cls.__name__}, got {type(request).__name__}")
+    return request
+
+
 def build(cls: type[_T], fields: Mapping[str, Any]) -> _T:
     """Build the attrs class `cls` from keyword fields, unknown names included.
 
@@ -301,6 +317,7 @@ def max_length(limit: int) -> Validator:
                 f"{_field(attribute)} must be at most {limit} characters, got {len(value)}",
                 field=attribute.name,
             )
+        _encodable(attribute, value)
 
     return check
 
@@ -326,7 +343,9 @@ def one_of_any_case(values: Collection[str]) -> Validator:
     return check
 
 
-_SIP_URI: Final = re.compile(r"sip:[^@\s]+@[^@\s]+")
+# RFC 3261 URIs are printable ASCII (anything else is %-escaped): no space,
+# no control character, one '@' between user and host.
+_SIP_URI: Final = re.compile(r"sip:[\x21-\x3f\x41-\x7e]+@[\x21-\x3f\x41-\x7e]+")
 
 
 def e164_or_sip_uri() -> Validator:
@@ -334,8 +353,7 @@ def e164_or_sip_uri() -> Validator:
 
     def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if isinstance(value, str) and (
-            _E164.fullmatch(value) is not None
-            or (_SIP_URI.fullmatch(value) is not None and not any(ord(c) < 0x20 for c in value))  # noqa: PLR2004
+            _E164.fullmatch(value) is not None or _SIP_URI.fullmatch(value) is not None
         ):
             return
         raise ValidationError(

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aioresponses import core as aioresponses_core
 from aiohttp import ClientResponse
 from aioresponses import aioresponses
+from aioresponses import core as aioresponses_core
 
 
 class _SentWriter:
@@ -26,12 +26,8 @@ class _CompatResponse(ClientResponse):
 
 
 @pytest.fixture
-def http() -> Iterator[aioresponses]:
+def http(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
     """Mock every aiohttp request; tests assert on what went over the wire."""
-    original = aioresponses_core.ClientResponse
-    aioresponses_core.ClientResponse = _CompatResponse  # type: ignore[misc]
-    try:
-        with aioresponses() as mocked:
-            yield mocked
-    finally:
-        aioresponses_core.ClientResponse = original  # type: ignore[misc]
+    monkeypatch.setattr(aioresponses_core, "ClientResponse", _CompatResponse)
+    with aioresponses() as mocked:
+        yield mocked

@@ -5,24 +5,76 @@ from conferencing import CatapultClient, catapult
 
 async with CatapultClient(user_id="u-123", api_token="t-...", api_secret="...") as cp:
     ref = await cp.create_conference(catapult.CreateConferenceRequest(from_="+15551234567"))
+    call = await cp.create_call(from_="+15551234567", to="+15557654321", conference_id=ref.id)
+    member = await cp.add_member(ref.id, call.id, join_tone=True)
+    await cp.update_conference(ref.id, state="completed")
+
+    # or the whole recipe: a conference, a call and a member per callee
+    result = await cp.start_conference_call(from_="+15551234567", to=["+1555...", ...])
 ```
 """
 
-from ._client import DEFAULT_BASE_URL, CatapultClient
+from ._client import DEFAULT_BASE_URL, DOCUMENTED_RATE_LIMIT, CatapultClient
 from ._models import (
     CALLBACK_HTTP_METHODS,
+    CONFERENCE_STATES,
+    GENDERS,
+    LOCALES,
+    MAX_CALL_TIMEOUT_S,
     MAX_CALLBACK_TIMEOUT_MS,
+    MAX_MEMBERS,
+    MAX_SENTENCE_CHARS,
+    MAX_SIP_HEADERS,
+    MEMBER_STATES,
+    MIN_CONFERENCE_CALLERS,
     PROFILES,
+    RECORDING_FILE_FORMATS,
+    VOICES,
+    AddMemberRequest,
+    CallRef,
+    Conference,
     ConferenceRef,
+    CreateCallRequest,
     CreateConferenceRequest,
+    Member,
+    MemberRef,
+    PlayAudioRequest,
+    UpdateConferenceRequest,
+    UpdateMemberRequest,
 )
+from ._recipe import STEP_ADD_MEMBER, STEP_CREATE_CALL, CalleeOutcome, ConferenceCall
 
 __all__ = [
     "CALLBACK_HTTP_METHODS",
+    "CONFERENCE_STATES",
     "DEFAULT_BASE_URL",
+    "DOCUMENTED_RATE_LIMIT",
+    "GENDERS",
+    "LOCALES",
     "MAX_CALLBACK_TIMEOUT_MS",
+    "MAX_CALL_TIMEOUT_S",
+    "MAX_MEMBERS",
+    "MAX_SENTENCE_CHARS",
+    "MAX_SIP_HEADERS",
+    "MEMBER_STATES",
+    "MIN_CONFERENCE_CALLERS",
     "PROFILES",
+    "RECORDING_FILE_FORMATS",
+    "STEP_ADD_MEMBER",
+    "STEP_CREATE_CALL",
+    "VOICES",
+    "AddMemberRequest",
+    "CallRef",
+    "CalleeOutcome",
     "CatapultClient",
+    "Conference",
+    "ConferenceCall",
     "ConferenceRef",
+    "CreateCallRequest",
     "CreateConferenceRequest",
+    "Member",
+    "MemberRef",
+    "PlayAudioRequest",
+    "UpdateConferenceRequest",
+    "UpdateMemberRequest",
 ]

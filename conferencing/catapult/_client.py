@@ -3,15 +3,45 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from .. import _rules, _wire
 from .._client import BaseClient, credential
 from .._pool import SessionPool
-from ._models import ConferenceRef, CreateConferenceRequest
-from ._wire import CONVERTER, DIALECT, decode_ref
+from .._ratelimit import RateLimit
+from .._retry import DEFAULT_RETRY, RetryPolicy
+from ._models import (
+    AddMemberRequest,
+    CallRef,
+    Conference,
+    ConferenceRef,
+    CreateCallRequest,
+    CreateConferenceRequest,
+    Member,
+    MemberRef,
+    PlayAudioRequest,
+    UpdateConferenceRequest,
+    UpdateMemberRequest,
+)
+from ._recipe import ConferenceCall, start_conference_call
+from ._wire import (
+    CONVERTER,
+    DIALECT,
+    decode_call_ref,
+    decode_conference,
+    decode_member,
+    decode_member_ref,
+    decode_members,
+    decode_nothing,
+    decode_ref,
+)
 
-__all__ = ["DEFAULT_BASE_URL", "CatapultClient"]
+__all__ = ["DEFAULT_BASE_URL", "DOCUMENTED_RATE_LIMIT", "CatapultClient"]
+
+#: Catapult's documented default limit: 1 request per 1000 ms for each of
+#: `/conferences` and `/calls` (over it: 429 with `X-RateLimit-Reset`).
+DOCUMENTED_RATE_LIMIT: Final = RateLimit(1, 1.0)
 
 #: Where Catapult's API lives; the client adds `/v1/users/{user_id}/...`.
 DEFAULT_BASE_URL: Final = "https://api.catapult.inetwork.com"
@@ -30,6 +60,10 @@ class CatapultClient(BaseClient):
         timeout: Seconds a request may take, overriding the pool's default.
         allow_insecure_http: Allow a plain `http://` base URL to a host other
             than loopback (credentials then travel unencrypted).
+        retry: What to retry and how (`RetryPolicy`); only requests that are
+            safe to repeat are ever retried. `None` sends each request once.
+        rate_limit: Client-side pacing per endpoint family (`RateLimit`);
+            off by default.
 
     Raises:
         ConfigurationError: a credential is missing, or the base URL is unusable.
@@ -48,15 +82,25 @@ class CatapultClient(BaseClient):
         pool: SessionPool | None = None,
         timeout: float | None = None,
         allow_insecure_http: bool = False,
+        retry: RetryPolicy | None = DEFAULT_RETRY,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         super().__init__(
             base_url=base_url,
             pool=pool,
             timeout=timeout,
             allow_insecure_http=allow_insecure_http,
+            retry=retry,
+            rate_limit=rate_limit,
         )
-        user = credential(user_id, "CATAPULT_USER_ID", "a user_id", "CatapultClient")
-        self._user_id: Final = _rules.path_segment("user_id", user)
+        user = credential(
+            user_id,
+            "CATAPULT_USER_ID",
+            "a user_id",
+            "CatapultClient",
+            check=lambda value: _rules.path_segment("user_id", value),
+        )
+        self._user_id: Final = user
         token = credential(api_token, "CATAPULT_API_TOKEN", "an api_token", "CatapultClient")
         secret = credential(api_secret, "CATAPULT_API_SECRET", "an api_secret", "CatapultClient")
         basic = base64.b64encode(f"{token}:{secret}".encode()).decode("ascii")
@@ -66,7 +110,9 @@ class CatapultClient(BaseClient):
             "Accept": "application/json",
         }
         self._user_url: Final = f"{self._base_url}/v1/users/{self._user_id}"
+        self._family_prefix = f"{self._user_url}/"
         self._conferences_url: Final = f"{self._user_url}/conferences"
+        self._calls_url: Final = f"{self._user_url}/calls"
 
     def __repr__(self) -> str:
         return (
@@ -92,9 +138,217 @@ class CatapultClient(BaseClient):
             ResponseDecodeError: the 201 carried no usable `Location`.
             TransportError: the network failed.
         """
-        if request is None:
-            request = _rules.build(CreateConferenceRequest, fields)
-        elif fields:
-            raise TypeError("pass a CreateConferenceRequest or keyword fields, not both")
+        request = _rules.request_from(CreateConferenceRequest, request, fields)
         body = _wire.dumps(CONVERTER.unstructure(request))
-        return await self._send("POST", self._conferences_url, self._headers, body, decode_ref)
+        return await self._send(
+            "POST", self._conferences_url, self._headers, body, decode_ref, request=request
+        )
+
+    def _conference_url(self, conference_id: str) -> str:
+        return f"{self._conferences_url}/{_rules.path_segment('conference_id', conference_id)}"
+
+    def _member_url(self, conference_id: str, member_id: str) -> str:
+        member = _rules.path_segment("member_id", member_id)
+        return f"{self._conference_url(conference_id)}/members/{member}"
+
+    async def _post(self, url: str, request: object) -> None:
+        # Catapult's POSTs are never sent twice: an update that failed
+        # half-way (a timeout) is for the caller to look at, not to repeat.
+        body = _wire.dumps(CONVERTER.unstructure(request))
+        await self._send("POST", url, self._headers, body, decode_nothing, request=request)
+
+    async def create_call(
+        self, request: CreateCallRequest | None = None, /, **fields: Any
+    ) -> CallRef:
+        """Create an outbound call; with `conference_id`, one meant for that conference.
+
+        Pass a `catapult.CreateCallRequest`, or its fields as keywords. A call
+        made with a `conference_id` still has to be added as a member
+        (`add_member`); `start_conference_call` does both for a list of numbers.
+
+        Raises:
+            ValidationError: a field breaks a documented rule (nothing is sent).
+            APIError: Catapult refused (`RateLimitError` for its 403 `call-rate-limit`).
+            ResponseDecodeError: the 201 carried no usable `Location`.
+            TransportError: the network failed; the call may exist.
+        """
+        request = _rules.request_from(CreateCallRequest, request, fields)
+        body = _wire.dumps(CONVERTER.unstructure(request))
+        return await self._send(
+            "POST", self._calls_url, self._headers, body, decode_call_ref, request=request
+        )
+
+    async def add_member(
+        self,
+        conference_id: str,
+        request: AddMemberRequest | str | None = None,
+        /,
+        **fields: Any,
+    ) -> MemberRef:
+        """Add a call, created with this `conference_id`, to the conference as a member.
+
+        Pass a `catapult.AddMemberRequest`, or the call id and the other
+        fields as keywords: `add_member(conf_id, call_id, join_tone=True)`.
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            ConferenceFullError: the conference already has 20 members.
+            APIError: Catapult refused otherwise (e.g. the conference has ended).
+            ResponseDecodeError: the 201 carried no usable `Location`.
+            TransportError: the network failed; the member may exist.
+        """
+        url = f"{self._conference_url(conference_id)}/members"
+        if isinstance(request, str):
+            request = _rules.build(AddMemberRequest, {"call_id": request, **fields})
+        else:
+            request = _rules.request_from(AddMemberRequest, request, fields)
+        body = _wire.dumps(CONVERTER.unstructure(request))
+        return await self._send(
+            "POST", url, self._headers, body, decode_member_ref, request=request
+        )
+
+    async def get_conference(self, conference_id: str) -> Conference:
+        """Fetch a conference: its state, members count, mute and hold, callback settings.
+
+        Raises:
+            ValidationError: `conference_id` cannot stand in a URL path.
+            NotFoundError: there is no such conference.
+        """
+        return await self._send(
+            "GET",
+            self._conference_url(conference_id),
+            self._headers,
+            None,
+            decode_conference,
+            idempotent=True,
+        )
+
+    async def update_conference(
+        self, conference_id: str, request: UpdateConferenceRequest | None = None, /, **fields: Any
+    ) -> None:
+        """Change a conference: end it (`state="completed"`), mute or hold everyone, callbacks.
+
+        Pass a `catapult.UpdateConferenceRequest`, or its fields as keywords.
+
+        Raises:
+            ValidationError: a field breaks a documented rule (nothing is sent).
+            NotFoundError: there is no such conference.
+            APIError: Catapult refused otherwise (e.g. the conference has completed).
+        """
+        url = self._conference_url(conference_id)
+        await self._post(url, _rules.request_from(UpdateConferenceRequest, request, fields))
+
+    async def list_members(self, conference_id: str) -> tuple[Member, ...]:
+        """List a conference's members, those who left (state completed) included.
+
+        Raises:
+            ValidationError: `conference_id` cannot stand in a URL path.
+            NotFoundError: there is no such conference.
+        """
+        url = f"{self._conference_url(conference_id)}/members"
+        return await self._send("GET", url, self._headers, None, decode_members, idempotent=True)
+
+    async def get_member(self, conference_id: str, member_id: str) -> Member:
+        """Fetch one member of a conference.
+
+        Raises:
+            ValidationError: an id cannot stand in a URL path.
+            NotFoundError: there is no such conference or member.
+        """
+        url = self._member_url(conference_id, member_id)
+        return await self._send("GET", url, self._headers, None, decode_member, idempotent=True)
+
+    async def update_member(
+        self,
+        conference_id: str,
+        member_id: str,
+        request: UpdateMemberRequest | None = None,
+        /,
+        **fields: Any,
+    ) -> None:
+        """Change one member: remove (`state="completed"`), mute, hold, tones.
+
+        Pass a `catapult.UpdateMemberRequest`, or its fields as keywords.
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            NotFoundError: there is no such conference or member.
+        """
+        url = self._member_url(conference_id, member_id)
+        await self._post(url, _rules.request_from(UpdateMemberRequest, request, fields))
+
+    async def play_audio(
+        self,
+        conference_id: str,
+        request: PlayAudioRequest | None = None,
+        /,
+        *,
+        member_id: str | None = None,
+        **fields: Any,
+    ) -> None:
+        """Play a file or speak a sentence to the whole conference, or to one member.
+
+        Pass a `catapult.PlayAudioRequest`, or its fields as keywords; with
+        `member_id`, only that member hears it. `PlayAudioRequest.stop_file()`
+        and `.stop_sentence()` stop what is playing.
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            NotFoundError: there is no such conference or member.
+        """
+        base = (
+            self._conference_url(conference_id)
+            if member_id is None
+            else self._member_url(conference_id, member_id)
+        )
+        await self._post(f"{base}/audio", _rules.request_from(PlayAudioRequest, request, fields))
+
+    async def start_conference_call(
+        self,
+        *,
+        from_: str,
+        to: Sequence[str],
+        conference_options: Mapping[str, Any] | None = None,
+        call_options: Mapping[str, Any] | None = None,
+        member_options: Mapping[str, Any] | None = None,
+    ) -> ConferenceCall:
+        """Create a conference and call everyone in `to` into it, concurrently.
+
+        Bandwidth's recipe: create the conference hosted by `from_`; then, for
+        each number in `to`, create a call from `from_` with the conference's
+        id and add that call as a member. How the 3..20 is counted: the
+        conference's `from` number is its host caller id, not a call, and
+        never becomes a member; only calls can be members, and the 20 cap
+        (403 `conference-max-members`) is on members. So `to` must list 3 to
+        20 distinct callees; to be in the call yourself, list your number.
+        Fewer than 3 is refused with a `ValidationError` saying to use a
+        bridge; more than 20 is refused too; nothing is sent either way.
+
+        Args:
+            from_: The Bandwidth number hosting the conference and calling everyone.
+            to: The callees, E.164 numbers or `sip:` URIs, 3 to 20 of them.
+            conference_options: More `CreateConferenceRequest` fields (callbacks, profile, tag).
+            call_options: More `CreateCallRequest` fields for every call
+                (`call_timeout`, callbacks, `tag`, ...); not `from_`, `to`, `conference_id`.
+            member_options: More `AddMemberRequest` fields for every member
+                (`join_tone`, `mute`, ...); not `call_id`.
+
+        Returns:
+            The conference and one `CalleeOutcome` per callee, in the order of
+            `to`: the call and member created, or the typed error of the step
+            that failed. A leg's failure never raises, so nothing is left
+            unreported; with `outcome.call` set and `outcome.member` not, the
+            call exists outside the conference.
+
+        Raises:
+            ValidationError: the callees or options break a rule (nothing is sent).
+            ConferencingError: creating the conference failed (no call was made).
+        """
+        return await start_conference_call(
+            self,
+            from_=from_,
+            to=to,
+            conference_options=conference_options,
+            call_options=call_options,
+            member_options=member_options,
+        )

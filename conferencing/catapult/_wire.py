@@ -9,9 +9,21 @@ from urllib.parse import urlsplit
 from .. import _wire
 from .._errors import ErrorDetail
 from .._send import Answer, Dialect
-from ._models import ConferenceRef
+from ._models import CallRef, Conference, ConferenceRef, Member, MemberRef
 
-__all__ = ["CONVERTER", "DIALECT", "camel", "decode_ref", "parse_errors"]
+__all__ = [
+    "CONVERTER",
+    "DIALECT",
+    "camel",
+    "decode_call_ref",
+    "decode_conference",
+    "decode_member",
+    "decode_member_ref",
+    "decode_members",
+    "decode_nothing",
+    "decode_ref",
+    "parse_errors",
+]
 
 _ID: Final = re.compile(r"[A-Za-z0-9._~:@+=-]+")
 
@@ -74,3 +86,37 @@ def decode_ref(answer: Answer) -> ConferenceRef:
     """Decode a 201 with a `Location` header."""
     resource_id, location = location_id(answer)
     return ConferenceRef(id=resource_id, location=location)
+
+
+def decode_call_ref(answer: Answer) -> CallRef:
+    """Decode the 201 of a new call (`Location: .../calls/{callId}`)."""
+    resource_id, location = location_id(answer)
+    return CallRef(id=resource_id, location=location)
+
+
+def decode_member_ref(answer: Answer) -> MemberRef:
+    """Decode the 201 of a new member (`Location: .../members/{memberId}`)."""
+    resource_id, location = location_id(answer)
+    return MemberRef(id=resource_id, location=location)
+
+
+def decode_conference(answer: Answer) -> Conference:
+    """Decode a conference object."""
+    return CONVERTER.structure(answer.json(), Conference)
+
+
+def decode_member(answer: Answer) -> Member:
+    """Decode a member object."""
+    return CONVERTER.structure(answer.json(), Member)
+
+
+def decode_members(answer: Answer) -> tuple[Member, ...]:
+    """Decode the JSON array of a conference's members."""
+    payload = answer.json()
+    if not isinstance(payload, list):
+        raise TypeError(f"expected a JSON array of members, got {type(payload).__name__}")
+    return CONVERTER.structure(payload, tuple[Member, ...])
+
+
+def decode_nothing(_answer: Answer) -> None:
+    """Accept an update's 200 whatever its body: Catapult documents none."""

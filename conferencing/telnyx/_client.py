@@ -3,19 +3,89 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Any, Final, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, Protocol, TypeVar
+from urllib.parse import quote, urlencode
+
+import attrs
 
 from .. import _rules, _wire
 from .._client import BaseClient, credential
+from .._errors import ValidationError
 from .._pool import SessionPool
+from .._ratelimit import RateLimit
+from .._retry import DEFAULT_RETRY, RetryPolicy
 from .._send import Answer
-from ._models import Conference, CreateConferenceRequest
-from ._wire import CONVERTER, DIALECT, decode_conference
+from ._models import (
+    REGIONS,
+    CommandResult,
+    Conference,
+    CreateConferenceRequest,
+    EndConferenceRequest,
+    HoldRequest,
+    JoinRequest,
+    LeaveRequest,
+    ListConferencesRequest,
+    ListParticipantsRequest,
+    MuteRequest,
+    PageMeta,
+    Participant,
+    UnholdRequest,
+    UnmuteRequest,
+    UpdateParticipantRequest,
+)
+from ._pages import Pages
+from ._recipe import ConferenceCall, start_conference_call
+from ._wire import (
+    CONVERTER,
+    DIALECT,
+    decode_command_result,
+    decode_conference,
+    decode_conference_page,
+    decode_participant,
+    decode_participant_page,
+)
 
 __all__ = ["DEFAULT_BASE_URL", "TelnyxClient"]
 
 _T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+class _Commanded(Protocol):
+    """A request that carries a `command_id`."""
+
+    @property
+    def command_id(self) -> str | None: ...
+
+
+_C = TypeVar("_C", bound=_Commanded)
+
+
+def _leg_request(cls: type[_R], request: object, fields: Mapping[str, Any]) -> _R:
+    """As `_request`, and a bare string is the `call_control_id`."""
+    if isinstance(request, str):
+        return _rules.build(cls, {"call_control_id": request, **fields})
+    return _rules.request_from(cls, request, fields)
+
+
+def _with_command_id(request: _C) -> _C:
+    """The request with a fresh `command_id` if it has none, so the caller can learn it."""
+    if request.command_id is None:
+        return attrs.evolve(request, command_id=str(uuid.uuid4()))  # type: ignore[misc]
+    return request
+
+
+def _region_query(region: object) -> dict[str, str]:
+    """The `region` query parameter, checked against `REGIONS`; none when unset."""
+    if region is None:
+        return {}
+    if not isinstance(region, str) or region not in REGIONS:
+        raise ValidationError(
+            f"region must be one of {', '.join(sorted(REGIONS))}, got {region!r}", field="region"
+        )
+    return {"region": region}
+
 
 #: Where Telnyx's v2 API lives.
 DEFAULT_BASE_URL: Final = "https://api.telnyx.com/v2"
@@ -33,6 +103,10 @@ class TelnyxClient(BaseClient):
         timeout: Seconds a request may take, overriding the pool's default.
         allow_insecure_http: Allow a plain `http://` base URL to a host other
             than loopback (credentials then travel unencrypted).
+        retry: What to retry and how (`RetryPolicy`); only requests that are
+            safe to repeat are ever retried. `None` sends each request once.
+        rate_limit: Client-side pacing per endpoint family (`RateLimit`);
+            off by default.
 
     Raises:
         ConfigurationError: no API key, or an unusable base URL.
@@ -48,12 +122,16 @@ class TelnyxClient(BaseClient):
         pool: SessionPool | None = None,
         timeout: float | None = None,
         allow_insecure_http: bool = False,
+        retry: RetryPolicy | None = DEFAULT_RETRY,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         super().__init__(
             base_url=base_url,
             pool=pool,
             timeout=timeout,
             allow_insecure_http=allow_insecure_http,
+            retry=retry,
+            rate_limit=rate_limit,
         )
         key = credential(api_key, "TELNYX_API_KEY", "an api_key", "TelnyxClient")
         self._headers: Final = {
@@ -61,6 +139,7 @@ class TelnyxClient(BaseClient):
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
+        self._family_prefix = f"{self._base_url}/"
         self._conferences_url: Final = f"{self._base_url}/conferences"
 
     def __repr__(self) -> str:
@@ -80,10 +159,7 @@ class TelnyxClient(BaseClient):
             APIError: Telnyx refused (e.g. `ConferenceNameConflictError`).
             TransportError: the network failed.
         """
-        if request is None:
-            request = _rules.build(CreateConferenceRequest, fields)
-        elif fields:
-            raise TypeError("pass a CreateConferenceRequest or keyword fields, not both")
+        request = _rules.request_from(CreateConferenceRequest, request, fields)
         return await self._command(self._conferences_url, request, decode_conference)
 
     async def _command(self, url: str, request: object, decode: Callable[[Answer], _T]) -> _T:
@@ -97,4 +173,266 @@ class TelnyxClient(BaseClient):
             payload["command_id"] = str(uuid.uuid4())
         return await self._send(
             "POST", url, self._headers, _wire.dumps(payload), decode, idempotent=True
+        )
+
+    def _conference_url(self, conference_id: str) -> str:
+        return f"{self._conferences_url}/{_rules.path_segment('conference_id', conference_id)}"
+
+    def _participant_url(self, conference_id: str, participant_id: str) -> str:
+        participant = _rules.path_segment("participant_id", participant_id)
+        return f"{self._conference_url(conference_id)}/participants/{participant}"
+
+    async def _get(self, url: str, query: Mapping[str, str], decode: Callable[[Answer], _T]) -> _T:
+        if query:
+            url = f"{url}?{urlencode(query, quote_via=quote)}"
+        return await self._send("GET", url, self._headers, None, decode, idempotent=True)
+
+    async def _commanded(self, url: str, request: _C) -> CommandResult:
+        """Send a command that takes a `command_id`, and say which one it carried."""
+        request = _with_command_id(request)
+        result = await self._command(url, request, decode_command_result)
+        return attrs.evolve(result, command_id=request.command_id)
+
+    async def _action(self, url: str, request: object) -> CommandResult:
+        """Send a command that takes no `command_id` (mute, unmute, hold, unhold).
+
+        These set a state ("these legs are muted"); sending one twice leaves
+        the same state as sending it once, so they are idempotent by nature
+        and safe to retry after an unknown outcome.
+        """
+        body = _wire.dumps(CONVERTER.unstructure(request))
+        return await self._send(
+            "POST", url, self._headers, body, decode_command_result, idempotent=True
+        )
+
+    async def get_conference(self, conference_id: str, *, region: str | None = None) -> Conference:
+        """Fetch one conference by id.
+
+        Raises:
+            ValidationError: `conference_id` cannot stand in a URL path, or `region` is unknown.
+            NotFoundError: there is no such conference.
+        """
+        url = self._conference_url(conference_id)
+        return await self._get(url, _region_query(region), decode_conference)
+
+    def list_conferences(
+        self, request: ListConferencesRequest | None = None, /, **fields: Any
+    ) -> Pages[Conference]:
+        """Iterate over conferences, page after page, fetched as you go.
+
+        Pass a `telnyx.ListConferencesRequest`, or its fields as keywords:
+        `async for conf in tx.list_conferences(status="in_progress", page_size=50):`.
+        The filters are checked now; nothing is sent until you iterate.
+
+        Raises:
+            ValidationError: a filter breaks a documented rule (at the call).
+            APIError, TransportError: while iterating, when a page cannot be fetched.
+        """
+        request = _rules.request_from(ListConferencesRequest, request, fields)
+        query = request.query()
+
+        async def fetch(page: int) -> tuple[tuple[Conference, ...], PageMeta]:
+            return await self._get(
+                self._conferences_url, {**query, "page[number]": str(page)}, decode_conference_page
+            )
+
+        return Pages(fetch)
+
+    async def join(
+        self, conference_id: str, request: JoinRequest | str | None = None, /, **fields: Any
+    ) -> CommandResult:
+        """Bring an existing, answered call leg into a conference.
+
+        Pass a `telnyx.JoinRequest`, or the call control id and other fields:
+        `join(conf_id, "v3:...", mute=True)`. Without a `command_id`, one is
+        generated (and returned), so a retry cannot join twice.
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            MaxParticipantsReachedError: the conference is full.
+            ConferenceEndedError, CallEndedError: the conference or the call has ended.
+        """
+        url = f"{self._conference_url(conference_id)}/actions/join"
+        return await self._commanded(url, _leg_request(JoinRequest, request, fields))
+
+    async def leave(
+        self, conference_id: str, request: LeaveRequest | str | None = None, /, **fields: Any
+    ) -> CommandResult:
+        """Take a call leg out of a conference; the call itself goes on.
+
+        Pass a `telnyx.LeaveRequest`, or the call control id and other fields.
+        Without a `command_id`, one is generated (and returned).
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. `ConferenceEndedError`).
+        """
+        url = f"{self._conference_url(conference_id)}/actions/leave"
+        return await self._commanded(url, _leg_request(LeaveRequest, request, fields))
+
+    async def mute(
+        self, conference_id: str, request: MuteRequest | None = None, /, **fields: Any
+    ) -> CommandResult:
+        """Mute the legs in `call_control_ids`, or every participant when it is unset.
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. `ConferenceEndedError`).
+        """
+        url = f"{self._conference_url(conference_id)}/actions/mute"
+        return await self._action(url, _rules.request_from(MuteRequest, request, fields))
+
+    async def unmute(
+        self, conference_id: str, request: UnmuteRequest | None = None, /, **fields: Any
+    ) -> CommandResult:
+        """Unmute the legs in `call_control_ids`, or every participant when it is unset.
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. `ConferenceEndedError`).
+        """
+        url = f"{self._conference_url(conference_id)}/actions/unmute"
+        return await self._action(url, _rules.request_from(UnmuteRequest, request, fields))
+
+    async def hold(
+        self, conference_id: str, request: HoldRequest | None = None, /, **fields: Any
+    ) -> CommandResult:
+        """Put legs on hold, with `audio_url` or `media_name` (not both) played to them.
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. `ConferenceEndedError`).
+        """
+        url = f"{self._conference_url(conference_id)}/actions/hold"
+        return await self._action(url, _rules.request_from(HoldRequest, request, fields))
+
+    async def unhold(
+        self, conference_id: str, request: UnholdRequest | None = None, /, **fields: Any
+    ) -> CommandResult:
+        """Take the legs in `call_control_ids` (required, at least one) off hold.
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. `ConferenceEndedError`).
+        """
+        url = f"{self._conference_url(conference_id)}/actions/unhold"
+        return await self._action(url, _rules.request_from(UnholdRequest, request, fields))
+
+    async def end_conference(
+        self, conference_id: str, request: EndConferenceRequest | None = None, /, **fields: Any
+    ) -> CommandResult:
+        """End a conference for everyone in it.
+
+        Without a `command_id`, one is generated (and returned).
+
+        Raises:
+            ValidationError: `conference_id` cannot stand in a URL path.
+            APIError: Telnyx refused (e.g. `ConferenceEndedError`, `NotFoundError`).
+        """
+        url = f"{self._conference_url(conference_id)}/actions/end"
+        return await self._commanded(
+            url, _rules.request_from(EndConferenceRequest, request, fields)
+        )
+
+    def list_participants(
+        self,
+        conference_id: str,
+        request: ListParticipantsRequest | None = None,
+        /,
+        **fields: Any,
+    ) -> Pages[Participant]:
+        """Iterate over a conference's participants, page after page, fetched as you go.
+
+        Pass a `telnyx.ListParticipantsRequest`, or its fields as keywords
+        (`muted`, `on_hold`, `whispering`, `page_size`). The id and filters are
+        checked now; nothing is sent until you iterate.
+
+        Raises:
+            ValidationError: the id or a filter breaks a documented rule (at the call).
+            APIError, TransportError: while iterating, when a page cannot be fetched.
+        """
+        url = f"{self._conference_url(conference_id)}/participants"
+        query = _rules.request_from(ListParticipantsRequest, request, fields).query()
+
+        async def fetch(page: int) -> tuple[tuple[Participant, ...], PageMeta]:
+            return await self._get(
+                url, {**query, "page[number]": str(page)}, decode_participant_page
+            )
+
+        return Pages(fetch)
+
+    async def get_participant(self, conference_id: str, participant_id: str) -> Participant:
+        """Fetch one participant of a conference.
+
+        Raises:
+            ValidationError: an id cannot stand in a URL path.
+            NotFoundError: there is no such conference or participant.
+        """
+        url = self._participant_url(conference_id, participant_id)
+        return await self._get(url, {}, decode_participant)
+
+    async def update_participant(
+        self,
+        conference_id: str,
+        participant_id: str,
+        request: UpdateParticipantRequest | None = None,
+        /,
+        **fields: Any,
+    ) -> Participant:
+        """Change one participant's `beep_enabled`, `end_conference_on_exit`, `soft_...`.
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            NotFoundError: there is no such conference or participant.
+        """
+        url = self._participant_url(conference_id, participant_id)
+        body = _wire.dumps(
+            CONVERTER.unstructure(_rules.request_from(UpdateParticipantRequest, request, fields))
+        )
+        # Idempotent: the body holds absolute values, never increments, so
+        # applying it twice leaves the participant as applying it once.
+        return await self._send(
+            "PATCH", url, self._headers, body, decode_participant, idempotent=True
+        )
+
+    async def start_conference_call(
+        self,
+        *,
+        name: str,
+        call_control_ids: Sequence[str],
+        max_participants: int | None = None,
+        conference_options: Mapping[str, Any] | None = None,
+        join_options: Mapping[str, Any] | None = None,
+    ) -> ConferenceCall:
+        """Create a conference from the first call leg and join the others to it, concurrently.
+
+        The legs are existing, answered calls. No more legs than the
+        conference's `max_participants` (Telnyx's default 250 when unset) are
+        accepted: more is a `ValidationError` before anything is sent.
+        Each create and join carries its own generated `command_id`.
+
+        Args:
+            name: The conference's name.
+            call_control_ids: The legs, distinct; the first creates the conference.
+            max_participants: The conference's cap, 2..800.
+            conference_options: More `CreateConferenceRequest` fields (beep, hold audio, ...).
+            join_options: More `JoinRequest` fields for every joining leg (mute, ...);
+                not `call_control_id` nor `command_id`.
+
+        Returns:
+            The conference and one `LegOutcome` per leg, in the order given:
+            in the conference, or the typed error that kept it out. A join's
+            failure never raises.
+
+        Raises:
+            ValidationError: the legs or options break a rule (nothing is sent).
+            ConferencingError: creating the conference failed (no leg was joined).
+        """
+        return await start_conference_call(
+            self,
+            name=name,
+            call_control_ids=call_control_ids,
+            max_participants=max_participants,
+            conference_options=conference_options,
+            join_options=join_options,
         )

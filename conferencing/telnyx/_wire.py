@@ -7,9 +7,18 @@ from typing import Any, Final
 from .. import _wire
 from .._errors import ErrorDetail
 from .._send import Answer, Dialect
-from ._models import Conference
+from ._models import CommandResult, Conference, PageMeta, Participant
 
-__all__ = ["CONVERTER", "DIALECT", "decode_conference", "parse_errors"]
+__all__ = [
+    "CONVERTER",
+    "DIALECT",
+    "decode_command_result",
+    "decode_conference",
+    "decode_conference_page",
+    "decode_participant",
+    "decode_participant_page",
+    "parse_errors",
+]
 
 #: Telnyx's keys are the Python field names already.
 CONVERTER: Final = _wire.make_converter()
@@ -60,3 +69,34 @@ def data(answer: Answer) -> Any:
 def decode_conference(answer: Answer) -> Conference:
     """Decode `{"data": Conference}`."""
     return CONVERTER.structure(data(answer), Conference)
+
+
+def decode_participant(answer: Answer) -> Participant:
+    """Decode `{"data": Participant}`."""
+    return CONVERTER.structure(data(answer), Participant)
+
+
+def decode_command_result(answer: Answer) -> CommandResult:
+    """Decode `{"data": {"result": "ok"}}`."""
+    return CONVERTER.structure(data(answer), CommandResult)
+
+
+def _page(answer: Answer, item: type[Any]) -> tuple[tuple[Any, ...], PageMeta]:
+    payload = answer.json()
+    if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
+        raise TypeError("expected a JSON object with a 'data' array")
+    meta = payload.get("meta")
+    return (
+        CONVERTER.structure(payload["data"], tuple[item, ...]),  # type: ignore[valid-type]
+        CONVERTER.structure(meta, PageMeta) if meta is not None else PageMeta(),
+    )
+
+
+def decode_conference_page(answer: Answer) -> tuple[tuple[Conference, ...], PageMeta]:
+    """Decode `{"data": [Conference], "meta": PageMeta}`."""
+    return _page(answer, Conference)
+
+
+def decode_participant_page(answer: Answer) -> tuple[tuple[Participant, ...], PageMeta]:
+    """Decode `{"data": [Participant], "meta": PageMeta}`."""
+    return _page(answer, Participant)

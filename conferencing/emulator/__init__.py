@@ -1,0 +1,58 @@
+"""A local emulator of the Telnyx v2 and Catapult v1 conference APIs, for tests and demos.
+
+One aiohttp server speaks both APIs as their documents describe them, with
+its own in-memory state, its own validation (an independent reading of the
+documents: it shares no code with the client) and the providers' error
+bodies. It can inject faults deterministically from a seed, enforce the
+documented rate limits, and counts what it did.
+
+In asyncio code::
+
+    async with Emulator() as emu:
+        telnyx = TelnyxClient(
+            emu.telnyx_api_key, base_url=emu.telnyx_url, allow_insecure_http=True
+        )
+        catapult = CatapultClient(
+            emu.catapult_user_id,
+            emu.catapult_api_token,
+            emu.catapult_api_secret,
+            base_url=emu.catapult_url,
+            allow_insecure_http=True,
+        )
+        ...
+        assert emu.stats.telnyx_conferences_created == 1
+
+From synchronous code, or any test: ``with EmulatorThread(Emulator()) as emu:``.
+In pytest: ``pytest_plugins = ["conferencing.emulator.pytest_plugin"]`` and
+the ``conferencing_emulator`` fixture. From a shell: ``python -m
+conferencing.emulator`` prints the URLs and credentials and serves until
+Ctrl-C (``--help`` lists faults and rate limits).
+
+Telnyx creates conferences from existing call legs, which the emulator cannot
+dial: any well-formed ``call_control_id`` (``v2:`` or ``v3:`` + token) is
+taken as a live, answered call until `Emulator.hang_up_telnyx_call` or
+`Emulator.mark_telnyx_call_unknown` says otherwise. Catapult calls created
+with ``POST /calls`` are answered at once.
+
+Faults (`Faults`) and rate limits (`RateLimits`) apply to the provider
+routes only; they can be given to the constructor or set while it runs
+(``emu.faults = Faults(seed=1, server_error=0.1)``). Counts are in
+`Emulator.stats` and, as JSON without auth, at ``GET /_emulator/stats``.
+"""
+
+from conferencing.emulator._app import Emulator
+from conferencing.emulator._faults import FAULT_KINDS, FaultKind, Faults
+from conferencing.emulator._limits import RateLimit, RateLimits
+from conferencing.emulator._state import EmulatorStats
+from conferencing.emulator._thread import EmulatorThread
+
+__all__ = [
+    "FAULT_KINDS",
+    "Emulator",
+    "EmulatorStats",
+    "EmulatorThread",
+    "FaultKind",
+    "Faults",
+    "RateLimit",
+    "RateLimits",
+]

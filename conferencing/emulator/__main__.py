@@ -1,0 +1,121 @@
+"""``python -m conferencing.emulator``: serve both providers' APIs until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+
+from conferencing.emulator._app import Emulator
+from conferencing.emulator._faults import FAULT_KINDS, Faults
+from conferencing.emulator._limits import RateLimit, RateLimits
+
+
+def _rate(text: str) -> RateLimit:
+    requests, _, period = text.partition("/")
+    try:
+        return RateLimit(int(requests), int(period or "1000"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected REQUESTS/MILLISECONDS, got {text!r}") from exc
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m conferencing.emulator",
+        description="Serve a local emulator of the Telnyx v2 and Catapult v1 conference APIs.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 = any free port")
+    parser.add_argument("--telnyx-api-key", help="Telnyx Bearer key (random if not given)")
+    parser.add_argument("--catapult-user-id", help="Catapult user id (random if not given)")
+    parser.add_argument("--catapult-api-token", help="Catapult API token (random if not given)")
+    parser.add_argument("--catapult-api-secret", help="Catapult API secret (random if not given)")
+    parser.add_argument(
+        "--absolute-locations",
+        action="store_true",
+        help="answer Catapult's Location with absolute URLs",
+    )
+    limits = parser.add_argument_group("rate limits (off unless asked for)")
+    limits.add_argument(
+        "--rate-limits",
+        action="store_true",
+        help="enforce Catapult's documented limits: /conferences and /calls 1 per 1000 ms",
+    )
+    limits.add_argument(
+        "--telnyx-rate-limit",
+        type=_rate,
+        metavar="REQUESTS/MS",
+        help="enforce a Telnyx limit per API key, e.g. 10/1000",
+    )
+    faults = parser.add_argument_group("faults (shares of provider requests, 0..1)")
+    faults.add_argument("--seed", type=int, default=0, help="seed of the fault sequence (0)")
+    for kind in FAULT_KINDS:
+        faults.add_argument("--" + kind.replace("_", "-"), type=float, default=0.0, metavar="SHARE")
+    faults.add_argument("--slow-seconds", type=float, default=1.0, help="delay of a slow answer")
+    return parser
+
+
+def _emulator(args: argparse.Namespace) -> Emulator:
+    shares = {kind: getattr(args, kind) for kind in FAULT_KINDS}
+    faults = Faults(seed=args.seed, slow_seconds=args.slow_seconds, **shares)
+    rate_limits: RateLimits | None = None
+    if args.rate_limits:
+        rate_limits = RateLimits(telnyx=args.telnyx_rate_limit)
+    elif args.telnyx_rate_limit is not None:
+        rate_limits = RateLimits(
+            catapult_conferences=None, catapult_calls=None, telnyx=args.telnyx_rate_limit
+        )
+    return Emulator(
+        host=args.host,
+        port=args.port,
+        telnyx_api_key=args.telnyx_api_key,
+        catapult_user_id=args.catapult_user_id,
+        catapult_api_token=args.catapult_api_token,
+        catapult_api_secret=args.catapult_api_secret,
+        faults=faults,
+        rate_limits=rate_limits,
+        catapult_absolute_locations=args.absolute_locations,
+    )
+
+
+async def _serve(emulator: Emulator) -> None:
+    async with emulator:
+        lines = [
+            f"conferencing emulator listening on {emulator.base_url}",
+            f"telnyx_url           {emulator.telnyx_url}",
+            f"telnyx_api_key       {emulator.telnyx_api_key}",
+            f"catapult_url         {emulator.catapult_url}",
+            f"catapult_user_id     {emulator.catapult_user_id}",
+            f"catapult_api_token   {emulator.catapult_api_token}",
+            f"catapult_api_secret  {emulator.catapult_api_secret}",
+            f"stats                {emulator.stats_url}",
+            "Press Ctrl-C to stop.",
+        ]
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):  # not on Windows' default loop
+                loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, serve until interrupted, return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        emulator = _emulator(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(emulator))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,389 @@
+"""The `Emulator`: one aiohttp server speaking both providers' APIs, and its controls."""
+
+from __future__ import annotations
+
+import asyncio
+import http
+import secrets
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar
+
+from aiohttp import web
+
+from conferencing.emulator._catapult import CatapultApi
+from conferencing.emulator._faults import BEFORE_WORK, HTML_ERROR_PAGE, FaultKind, FaultPlan, Faults
+from conferencing.emulator._http import Handler, json_answer
+from conferencing.emulator._limits import RateLimits
+from conferencing.emulator._state import Clock, Counters, EmulatorStats, Settings
+from conferencing.emulator._telnyx import TelnyxApi
+
+_T = TypeVar("_T")
+
+STATS_PATH = "/_emulator/stats"
+
+
+class _Provider(Protocol):
+    name: str
+
+    def add_routes(self, router: web.UrlDispatcher) -> None: ...
+
+    def reset(self) -> None: ...
+
+    async def serve(self, request: web.Request, handler: Handler) -> web.StreamResponse: ...
+
+    def fault_answer(
+        self, kind: FaultKind, faults: Faults, request: web.Request
+    ) -> web.Response: ...
+
+
+def _token(prefix: str, size: int = 16) -> str:
+    return prefix + secrets.token_hex(size)
+
+
+def _drop(request: web.Request, data: bytes = b"") -> web.Response:
+    """Close the connection after writing `data` (maybe nothing): the client gets no answer.
+
+    aiohttp then fails to write the returned placeholder to the closing
+    transport, takes that for a client that went away, and moves on without
+    logging an error.
+    """
+    transport = request.transport
+    if transport is not None and not transport.is_closing():
+        if data:
+            transport.write(data)
+        transport.close()
+    return web.Response(status=499)
+
+
+def _truncated(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    """Send `response` cut short, then close: see `Faults` for where the cut falls."""
+    if not isinstance(response, web.Response) or not isinstance(response.body, bytes | None):
+        return response
+    body = response.body or b""
+    reason = http.HTTPStatus(response.status).phrase
+    lines = [f"HTTP/1.1 {response.status} {reason}"]
+    lines += [
+        f"{name}: {value}"
+        for name, value in response.headers.items()
+        if name.lower() not in {"content-length", "connection", "transfer-encoding"}
+    ]
+    lines += [f"Content-Length: {len(body)}", "Connection: close"]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    if body:
+        return _drop(request, head + body[: len(body) // 2])
+    return _drop(request, head[: len(head) // 2])
+
+
+async def _serve(provider: _Provider, request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Let `provider` answer; a client gone before its body was read gets no answer."""
+    try:
+        return await provider.serve(request, handler)
+    except ConnectionError:
+        return _drop(request)
+
+
+class Emulator:
+    """A local Telnyx v2 and Catapult v1 conference API on one aiohttp server.
+
+    Use it as ``async with Emulator() as emu:``; point a Telnyx client at
+    `telnyx_url` with `telnyx_api_key`, a Catapult client at `catapult_url`
+    with `catapult_user_id`, `catapult_api_token` and `catapult_api_secret`.
+    Credentials not given are random per instance. Control methods and
+    `stats` are safe to call from any thread.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        telnyx_api_key: str | None = None,
+        telnyx_extra_api_keys: Iterable[str] = (),
+        catapult_user_id: str | None = None,
+        catapult_api_token: str | None = None,
+        catapult_api_secret: str | None = None,
+        faults: Faults | None = None,
+        rate_limits: RateLimits | None = None,
+        catapult_absolute_locations: bool = False,
+    ) -> None:
+        """Configure the emulator; `start` (or ``async with``) binds and serves it.
+
+        Args:
+            host: Address to bind; 127.0.0.1 keeps it on this machine.
+            port: Port to bind; 0 picks any free one.
+            telnyx_api_key: The Bearer key Telnyx requests must carry.
+            telnyx_extra_api_keys: More keys accepted; ``command_id`` is remembered per key.
+            catapult_user_id: The only ``{userId}`` Catapult paths may name.
+            catapult_api_token: Catapult's basic-auth user name.
+            catapult_api_secret: Catapult's basic-auth password.
+            faults: Faults to inject into provider requests; none by default.
+            rate_limits: Rate limits to enforce; none by default.
+            catapult_absolute_locations: Answer ``Location`` with absolute URLs
+                instead of the documented ``/v1/users/...`` paths.
+        """
+        self._host = host
+        self._port = port
+        self._telnyx_api_key = telnyx_api_key or _token("KEY")
+        self._settings = Settings(
+            telnyx_api_keys=frozenset({self._telnyx_api_key, *telnyx_extra_api_keys}),
+            catapult_user_id=catapult_user_id or _token("u-", 10),
+            catapult_api_token=catapult_api_token or _token("t-", 12),
+            catapult_api_secret=catapult_api_secret or secrets.token_urlsafe(24),
+            rate_limits=rate_limits,
+            catapult_absolute_locations=catapult_absolute_locations,
+        )
+        self._clock = Clock()
+        self._counters = Counters()
+        self._telnyx = TelnyxApi(self._settings, self._counters, self._clock)
+        self._catapult = CatapultApi(self._settings, self._counters, self._clock)
+        self._faults = faults or Faults()
+        self._plan = FaultPlan(self._faults)
+        self._runner: web.AppRunner | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._bound_port: int | None = None
+
+    def __repr__(self) -> str:
+        """Show where it listens, never the key, token or secret."""
+        where = self.base_url if self._bound_port is not None else "not started"
+        return f"<Emulator {where} catapult_user_id={self.catapult_user_id!r}>"
+
+    # --- lifecycle -----------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind the socket and start serving."""
+        if self._runner is not None:
+            raise RuntimeError("the emulator is already running")
+
+        @web.middleware
+        async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
+            return await self._gateway(request, handler)
+
+        app = web.Application(middlewares=[gateway])
+        self._telnyx.add_routes(app.router)
+        self._catapult.add_routes(app.router)
+        app.router.add_get(STATS_PATH, self._stats_answer)
+        # A short grace period: a "slow" fault must not hold up closing for a minute.
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self._host, self._port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self._loop = asyncio.get_running_loop()
+        self._bound_port = int(runner.addresses[0][1])
+
+    async def close(self) -> None:
+        """Stop serving; closing twice is fine."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+        self._loop = None
+
+    async def __aenter__(self) -> Self:
+        """Start, and hand back the running emulator."""
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop serving."""
+        await self.close()
+
+    # --- where and who -------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The server's origin, like ``http://127.0.0.1:8080``."""
+        if self._bound_port is None:
+            raise RuntimeError("the emulator has not been started")
+        host = self._host
+        if host in {"", "0.0.0.0"}:  # noqa: S104 - naming the wildcard, not binding it
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "::1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self._bound_port}"
+
+    @property
+    def telnyx_url(self) -> str:
+        """Telnyx's base URL, ending in ``/v2``."""
+        return self.base_url + "/v2"
+
+    @property
+    def catapult_url(self) -> str:
+        """Catapult's base URL: the origin; clients add ``/v1/users/{userId}/...``."""
+        return self.base_url
+
+    @property
+    def stats_url(self) -> str:
+        """The URL of the stats endpoint (JSON, no auth)."""
+        return self.base_url + STATS_PATH
+
+    @property
+    def telnyx_api_key(self) -> str:
+        """The Bearer key the Telnyx side accepts."""
+        return self._telnyx_api_key
+
+    @property
+    def catapult_user_id(self) -> str:
+        """The user id the Catapult side accepts in paths."""
+        return self._settings.catapult_user_id
+
+    @property
+    def catapult_api_token(self) -> str:
+        """The Catapult API token (basic-auth user name)."""
+        return self._settings.catapult_api_token
+
+    @property
+    def catapult_api_secret(self) -> str:
+        """The Catapult API secret (basic-auth password)."""
+        return self._settings.catapult_api_secret
+
+    # --- behaviour you can change while it runs ------------------------------
+
+    @property
+    def faults(self) -> Faults:
+        """The faults being injected; setting new ones restarts the seed's sequence."""
+        return self._faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        def change() -> None:
+            self._faults = faults
+            self._plan = FaultPlan(faults)
+
+        self._call(change)
+
+    @property
+    def rate_limits(self) -> RateLimits | None:
+        """The rate limits enforced, or None."""
+        return self._settings.rate_limits
+
+    @rate_limits.setter
+    def rate_limits(self, rate_limits: RateLimits | None) -> None:
+        def change() -> None:
+            self._settings.rate_limits = rate_limits
+
+        self._call(change)
+
+    # --- looking and steering, for tests and people ----------------------------
+
+    @property
+    def stats(self) -> EmulatorStats:
+        """What the emulator has done so far (also at ``GET /_emulator/stats``)."""
+        return self._call(self._counters.snapshot)
+
+    def hang_up_telnyx_call(self, call_control_id: str) -> None:
+        """Hang up a Telnyx call leg: it leaves its conferences, commands on it get 90018."""
+        self._call(lambda: self._telnyx.hang_up(call_control_id))
+
+    def mark_telnyx_call_unknown(self, call_control_id: str) -> None:
+        """Make a well-formed call control id unknown to Telnyx: commands on it get 90015."""
+        self._call(lambda: self._telnyx.mark_unknown(call_control_id))
+
+    def hang_up_catapult_call(self, call_id: str) -> None:
+        """Hang up a Catapult call: its membership ends; a conference left empty completes."""
+        self._call(lambda: self._catapult.hang_up(call_id))
+
+    def telnyx_conferences(self) -> list[dict[str, Any]]:
+        """Return every Telnyx conference, as ``GET /v2/conferences/{id}`` shows it."""
+        return self._call(self._telnyx.conferences)
+
+    def telnyx_participants(self, conference_id: str) -> list[dict[str, Any]]:
+        """Return every participant a Telnyx conference has had, those who left included."""
+        return self._call(lambda: self._telnyx.participants(conference_id))
+
+    def catapult_conferences(self) -> list[dict[str, Any]]:
+        """Return every Catapult conference, as ``GET .../conferences/{id}`` shows it."""
+        return self._call(self._catapult.conferences)
+
+    def catapult_members(self, conference_id: str) -> list[dict[str, Any]]:
+        """Return every member a Catapult conference has had, as the API lists them."""
+        return self._call(lambda: self._catapult.members(conference_id, self.base_url))
+
+    def advance_time(self, seconds: float) -> None:
+        """Move the emulated clock forward, to let Telnyx conferences expire."""
+        self._call(lambda: self._clock.advance(seconds))
+
+    def reset(self) -> None:
+        """Forget all conferences, calls, marks and counts; restart the fault sequence."""
+
+        def clear() -> None:
+            self._telnyx.reset()
+            self._catapult.reset()
+            self._counters.clear()
+            self._clock.reset()
+            self._plan = FaultPlan(self._faults)
+
+        self._call(clear)
+
+    def _call(self, function: Callable[[], _T]) -> _T:
+        """Run `function` on the emulator's event loop, from whatever thread calls."""
+        loop = self._loop
+        try:
+            current = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        if loop is None or current is loop or not loop.is_running():
+            return function()
+
+        async def run() -> _T:
+            return function()
+
+        return asyncio.run_coroutine_threadsafe(run(), loop).result(timeout=30)
+
+    # --- serving ---------------------------------------------------------------
+
+    def _provider(self, path: str) -> _Provider | None:
+        if path.startswith("/v2/") or path == "/v2":
+            return self._telnyx
+        if path.startswith("/v1/") or path == "/v1":
+            return self._catapult
+        return None
+
+    async def _gateway(  # noqa: PLR0911 - one return per kind of fault reads best
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        """Count, inject the fault drawn for this request, and let the provider answer."""
+        provider = self._provider(request.path)
+        if provider is None:
+            return await handler(request)
+        counters = self._counters
+        counters.bump("requests")
+        counters.bump(provider.name + "_requests")
+        fault = self._plan.draw()
+        if fault is None:
+            return await _serve(provider, request, handler)
+        counters.bump("fault:" + fault)
+        if fault in BEFORE_WORK:
+            if fault == "html_error":
+                return web.Response(status=502, body=HTML_ERROR_PAGE, content_type="text/html")
+            return provider.fault_answer(fault, self._faults, request)
+        if fault == "drop_connection":
+            return _drop(request)
+        if fault == "slow":
+            # Read the request first, as a busy backend would: a client that gives
+            # up while it waits then still gets its work done, unanswered.
+            try:
+                await request.read()
+            except ConnectionError:
+                return _drop(request)
+            await asyncio.sleep(self._faults.slow_seconds)
+        response = await _serve(provider, request, handler)
+        if fault == "truncated_body":
+            return _truncated(request, response)
+        if fault == "lost_after_success":
+            return _drop(request)
+        return response
+
+    async def _stats_answer(self, request: web.Request) -> web.Response:
+        del request
+        return json_answer(200, self._counters.snapshot().as_dict())

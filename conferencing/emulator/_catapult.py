@@ -1,0 +1,775 @@
+"""Bandwidth Catapult v1 conferences, members and calls, as the emulator reads Bandwidth's pages.
+
+Every refusal is ``{"category", "code", "message", "details"}``, one problem
+per answer (the first found); ``details`` names the offending property, then
+the request (``requestMethod``, ``remoteAddress``, ``requestPath``) as the
+documented samples do. Where the documents are silent or disagree, these are
+the emulator's choices:
+
+- ``category`` follows errors.md's section headings, as both documented
+  samples do ("403 - LIMIT" gives ``limit``, "429 - TOO MANY REQUESTS" gives
+  ``too-many-requests``): 400 ``bad-request``, 401 ``authorization``, 403
+  ``limit`` or ``forbidden``, 404 ``not-found``, 409 ``conflict``, 500
+  ``backend``, 503 ``unavailable``.
+- 401 ``unauthorized`` for missing or wrong credentials (errors.md has no
+  code for it); 401 ``user-access-denied`` for a user id that is not the
+  configured one.
+- 400 ``validation-error`` messages fill errors.md's templates ("The
+  conference resource property callbackTimeout must be greater than 0",
+  "... exceeds the limit of 10000", "... must be one of the following values:
+  ...", "Invalid phone number", "Invalid callbackUrl URL. callbackUrl is not a
+  valid URL"); a missing required property gets "... is required", a wrong
+  JSON type "... must be a string" (or "an integer"), a body that is not a
+  JSON object "Bad parameters".
+- JSON null is an unset property. Integers may come as strings of digits and
+  booleans as "true" / "false", as in the documents' own examples; nothing
+  else is converted. ``callbackHttpMethod`` is GET or POST as written.
+  Voice names match whatever their case (the documents list "Kate" and send
+  "kate"); the Italian locale is ``it`` (the documents print "t").
+- 429 as the rate-limit sample: category ``too-many-requests``, code
+  ``rate-limit-reached``, no ``message``, ``X-RateLimit-Reset`` in epoch
+  milliseconds. Injected 429 faults add ``Retry-After`` in seconds.
+- A call that is already an active member, added again: 409
+  ``duplicate-conference-member``. An unknown call added: 403
+  ``call-id-not-found``; a completed one: 403 ``call-invalid-state``. GET of an
+  unknown call: 404 ``call-not-found``. A call created with an unknown
+  ``conferenceId``: 404 ``conference-not-found``; with a completed one: 403
+  ``conference-error``.
+- Any change to a completed conference or member, audio included: 403
+  ``conference-error`` ("Invalid conference state completed"). Playing audio
+  needs ``fileUrl`` or ``sentence`` (an empty one stops playback), not both.
+- Timestamps are UTC with ``Z`` (``2013-07-12T15:22:47Z``), not the sample's
+  hour offsets (``-02``).
+- A method the API does not have on a path: 404 ``resource-not-found``.
+- Rate limits are fixed windows per user: ``/conferences...`` share one,
+  ``/calls...`` another; over the limit ``POST /calls`` answers 403
+  ``call-rate-limit``, everything else 429.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hmac
+import json
+import math
+import re
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from aiohttp import web
+
+from conferencing.emulator._faults import FaultKind, Faults
+from conferencing.emulator._http import BadJson, Handler, Refusal, is_http_url, read_object
+from conferencing.emulator._http import json_answer as _json
+from conferencing.emulator._limits import RateLimit, Window
+from conferencing.emulator._state import (
+    CatapultCall,
+    CatapultConference,
+    CatapultMember,
+    CatapultState,
+    Clock,
+    Counters,
+    Settings,
+)
+
+MAX_MEMBERS = 20
+PROFILES = ("interpret_digits", "passthru_digits")
+HTTP_METHODS = ("GET", "POST")
+GENDERS = ("female", "male")
+LOCALES = ("en_US", "en_UK", "es", "es_MX", "fr", "fr_FR", "de", "de_DE", "it", "it_IT")
+VOICES = (
+    "Kate",
+    "Susan",
+    "Julie",
+    "Dave",
+    "Paul",
+    "Bridget",
+    "Esperanza",
+    "Violeta",
+    "Jorge",
+    "Jolie",
+    "Bernard",
+    "Katrin",
+    "Stefan",
+    "Paola",
+    "Luca",
+)
+RECORDING_FORMATS = ("wav", "mp3")
+
+_CATEGORIES = {
+    400: "bad-request",
+    401: "authorization",
+    403: "forbidden",
+    404: "not-found",
+    409: "conflict",
+    429: "too-many-requests",
+    500: "backend",
+    503: "unavailable",
+}
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+_SIP_URI = re.compile(r"sip:[^@\s]+@[^@\s]+")
+_INTEGER = re.compile(r"-?[0-9]+")
+_MISSING = object()
+
+
+def _timestamp(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _new_id(prefix: str) -> str:
+    return prefix + uuid.uuid4().hex[:24]
+
+
+def _shown(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _basic_credentials(header: str) -> tuple[str, str] | None:
+    """Return (user, password) from a basic ``Authorization`` header, None if unusable."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, colon, password = decoded.partition(":")
+    return (user, password) if colon else None
+
+
+def _request_details(request: web.Request) -> list[dict[str, str]]:
+    return [
+        {"name": "requestMethod", "value": request.method},
+        {"name": "remoteAddress", "value": request.remote or ""},
+        {"name": "requestPath", "value": request.path.removeprefix("/v1/")},
+    ]
+
+
+def _refuse(
+    request: web.Request,
+    status: int,
+    code: str,
+    message: str | None,
+    *,
+    category: str | None = None,
+    details: Sequence[dict[str, str]] = (),
+    headers: dict[str, str] | None = None,
+) -> Refusal:
+    body: dict[str, Any] = {"category": category or _CATEGORIES[status], "code": code}
+    if message is not None:
+        body["message"] = message
+    body["details"] = [*details, *_request_details(request)]
+    return Refusal(_json(status, body, headers))
+
+
+class _Fields:
+    """Reads a JSON body property by property; the first problem refuses the request."""
+
+    __slots__ = ("_data", "_request", "_resource")
+
+    def __init__(self, request: web.Request, data: dict[str, Any], resource: str) -> None:
+        self._request = request
+        self._data = data
+        self._resource = resource
+
+    def invalid(self, name: str, message: str) -> Refusal:
+        """Return the 400 for property `name`."""
+        value = self._data.get(name)
+        detail = {"name": name, "value": "" if value is None else _shown(value)}
+        return _refuse(self._request, 400, "validation-error", message, details=[detail])
+
+    def _property(self, name: str) -> str:
+        return f"The {self._resource} resource property {name}"
+
+    def _value(self, name: str, *, required: bool) -> object:
+        value = self._data.get(name)
+        if value is None:
+            if required:
+                raise self.invalid(name, f"{self._property(name)} is required")
+            return _MISSING
+        return value
+
+    def text(
+        self, name: str, *, required: bool = False, max_length: int | None = None
+    ) -> str | None:
+        """Return a string property."""
+        value = self._value(name, required=required)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, str):
+            raise self.invalid(name, f"{self._property(name)} must be a string")
+        if required and not value.strip():
+            raise self.invalid(name, f"{self._property(name)} is required")
+        if max_length is not None and len(value) > max_length:
+            raise self.invalid(name, f"{self._property(name)} exceeds the limit of {max_length}")
+        return value
+
+    def phone(self, name: str, *, required: bool = False, sip: bool = False) -> str | None:
+        """Return an E.164 number (or, with `sip`, a SIP URI)."""
+        value = self.text(name, required=required)
+        if value is None:
+            return None
+        if _E164.fullmatch(value) or (sip and _SIP_URI.fullmatch(value)):
+            return value
+        raise self.invalid(name, "Invalid phone number")
+
+    def integer(self, name: str, low: int, high: int | None) -> int | None:
+        """Return an integer low..high, given as a number or a string of digits."""
+        value = self._value(name, required=False)
+        if value is _MISSING:
+            return None
+        if isinstance(value, str) and _INTEGER.fullmatch(value):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.invalid(name, f"{self._property(name)} must be an integer")
+        if value < low:
+            raise self.invalid(name, f"{self._property(name)} must be greater than {low - 1}")
+        if high is not None and value > high:
+            raise self.invalid(name, f"{self._property(name)} exceeds the limit of {high}")
+        return value
+
+    def boolean(self, name: str) -> bool | None:
+        """Return a boolean, given as true / false or "true" / "false"."""
+        value = self._value(name, required=False)
+        if value is _MISSING:
+            return None
+        if isinstance(value, bool):
+            return value
+        if value in {"true", "false"}:
+            return value == "true"
+        raise self.invalid(
+            name, f"{self._property(name)} must be one of the following values: true, false"
+        )
+
+    def choice(self, name: str, values: Sequence[str], *, any_case: bool = False) -> str | None:
+        """Return one of `values` (matched regardless of case with `any_case`)."""
+        value = self._value(name, required=False)
+        if value is _MISSING:
+            return None
+        if isinstance(value, str):
+            for allowed in values:
+                if value == allowed or (any_case and value.lower() == allowed.lower()):
+                    return allowed
+        listed = ", ".join(values)
+        raise self.invalid(
+            name, f"{self._property(name)} must be one of the following values: {listed}"
+        )
+
+    def url(self, name: str) -> str | None:
+        """Return an absolute http(s) URL."""
+        value = self.text(name)
+        if value is None or is_http_url(value):
+            return value
+        raise self.invalid(name, f"Invalid {name} URL. {name} is not a valid URL")
+
+    def sip_headers(self, name: str) -> dict[str, str] | None:
+        """Return up to 5 ``X-`` headers with string values."""
+        value = self._value(name, required=False)
+        if value is _MISSING:
+            return None
+        if (
+            not isinstance(value, dict)
+            or len(value) > 5  # noqa: PLR2004 - the documented maximum
+            or not all(
+                isinstance(key, str)
+                and key.startswith("X-")
+                and isinstance(item, str)
+                and len(key) <= 256  # noqa: PLR2004 - the documented maximum
+                and len(item) <= 256  # noqa: PLR2004
+                for key, item in value.items()
+            )
+        ):
+            raise self.invalid(
+                name, f"{self._property(name)} must map up to 5 X- headers to strings"
+            )
+        return value
+
+
+class CatapultApi:
+    """The ``/v1/users/{userId}`` routes: handlers, validation and Catapult's answers."""
+
+    name = "catapult"
+
+    def __init__(self, settings: Settings, counters: Counters, clock: Clock) -> None:
+        """Share the emulator's settings, counters and clock; start with no conferences."""
+        self._settings = settings
+        self._counters = counters
+        self._clock = clock
+        self._state = CatapultState()
+        self._windows: dict[str, Window] = {}
+
+    def reset(self) -> None:
+        """Forget every conference, call and rate-limit window."""
+        self._state = CatapultState()
+        self._windows.clear()
+
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        """Register the Catapult routes."""
+        user = "/v1/users/{user_id}"
+        conference = user + "/conferences/{conference_id}"
+        member = conference + "/members/{member_id}"
+        router.add_post(user + "/conferences", self._create_conference)
+        router.add_get(conference, self._get_conference)
+        router.add_post(conference, self._update_conference)
+        router.add_post(conference + "/audio", self._conference_audio)
+        router.add_post(conference + "/members", self._add_member)
+        router.add_get(conference + "/members", self._list_members)
+        router.add_get(member, self._get_member)
+        router.add_post(member, self._update_member)
+        router.add_post(member + "/audio", self._member_audio)
+        router.add_post(user + "/calls", self._create_call)
+        router.add_get(user + "/calls/{call_id}", self._get_call)
+
+    # --- the gate every request passes -------------------------------------
+
+    async def serve(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Authenticate, check the user id, rate-limit, then run `handler`."""
+        try:
+            self._authenticate(request)
+            self._throttle(request)
+            return await handler(request)
+        except Refusal as refusal:
+            return refusal.response
+        except web.HTTPException as exc:
+            if exc.status not in {404, 405}:
+                raise
+            message = "The requested resource could not be found."
+            return _refuse(request, 404, "resource-not-found", message).response
+
+    def _authenticate(self, request: web.Request) -> None:
+        settings = self._settings
+        credentials = _basic_credentials(request.headers.get("Authorization", ""))
+        if credentials is None or not (
+            hmac.compare_digest(credentials[0], settings.catapult_api_token)
+            & hmac.compare_digest(credentials[1], settings.catapult_api_secret)
+        ):
+            message = "Authentication failed: the API token or secret is not valid"
+            raise _refuse(request, 401, "unauthorized", message)
+        parts = request.path.split("/")
+        if len(parts) > 3 and parts[2] == "users" and parts[3] != settings.catapult_user_id:  # noqa: PLR2004
+            message = (
+                f"User {settings.catapult_user_id} does not have permission to access "
+                f"user {parts[3]}"
+            )
+            raise _refuse(request, 401, "user-access-denied", message)
+
+    def _throttle(self, request: web.Request) -> None:
+        limits = self._settings.rate_limits
+        parts = request.path.split("/")
+        if limits is None or len(parts) < 5 or parts[2] != "users":  # noqa: PLR2004
+            return
+        family = parts[4]
+        limit: RateLimit | None
+        if family == "conferences":
+            limit = limits.catapult_conferences
+        elif family == "calls":
+            limit = limits.catapult_calls
+        else:
+            return
+        if limit is None:
+            return
+        wait = self._windows.setdefault(family, Window()).admit(limit, time.monotonic())
+        if wait is None:
+            return
+        self._counters.bump("rate_limited")
+        if family == "calls" and request.method == "POST" and len(parts) == 5:  # noqa: PLR2004
+            seconds = limit.period_ms / 1000
+            rate = (limit.requests + 1) / seconds
+            message = (
+                f"You can create {limit.requests} calls per {seconds:g} seconds, calculated "
+                f"as the average over {seconds:g} seconds. Your rate is: {rate:g}"
+            )
+            raise _refuse(request, 403, "call-rate-limit", message, category="limit")
+        raise Refusal(self._too_many_requests(request, wait, None))
+
+    @staticmethod
+    def _too_many_requests(
+        request: web.Request, wait: float, retry_after: int | None
+    ) -> web.Response:
+        reset = str(int((time.time() + wait) * 1000))
+        headers = {"X-RateLimit-Reset": reset}
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        details = [{"name": "rateLimitResetTime", "value": reset}]
+        refusal = _refuse(
+            request, 429, "rate-limit-reached", None, details=details, headers=headers
+        )
+        return refusal.response
+
+    def fault_answer(self, kind: FaultKind, faults: Faults, request: web.Request) -> web.Response:
+        """Answer an injected server_error, unavailable or rate_limited fault."""
+        if kind == "rate_limited":
+            wait = faults.retry_after_seconds
+            return self._too_many_requests(request, wait, faults.retry_after_seconds)
+        parts = request.path.split("/")
+        subject = parts[5] if len(parts) > 5 else "-"  # noqa: PLR2004
+        if kind == "unavailable":
+            message = (
+                f"The call {subject} is being initialized and cannot be modified now "
+                "retry your operation later"
+            )
+            return _refuse(request, 503, "call-unavailable", message).response
+        message = f"There was a backend error {kind} for conference {subject}"
+        return _refuse(request, 500, "backend-protocol-support-failure", message).response
+
+    # --- control, for tests and people ---------------------------------------
+
+    def hang_up(self, call_id: str) -> None:
+        """End a call: its membership ends, and a conference left empty completes."""
+        call = self._state.calls.get(call_id)
+        if call is None:
+            raise KeyError(f"no Catapult call {call_id!r}")
+        if call.state == "completed":
+            return
+        now = self._clock.now()
+        call.state = "completed"
+        call.end_time = now
+        conference = self._state.conferences.get(call.conference_id or "")
+        if conference is None or conference.state == "completed":
+            return
+        for member in conference.members.values():
+            if member.call_id == call_id and member.state == "active":
+                self._remove(conference, member, now)
+
+    def conferences(self) -> list[dict[str, Any]]:
+        """Return every conference as the API shows it."""
+        return [self._conference_data(c) for c in self._state.conferences.values()]
+
+    def members(self, conference_id: str, origin: str) -> list[dict[str, Any]]:
+        """Return every member a conference has had, as the API shows them."""
+        conference = self._state.conferences.get(conference_id)
+        if conference is None:
+            raise KeyError(f"no Catapult conference {conference_id!r}")
+        return [self._member_data(m, origin) for m in conference.members.values()]
+
+    # --- representations -----------------------------------------------------
+
+    @staticmethod
+    def _conference_data(conference: CatapultConference) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": conference.id,
+            "state": conference.state,
+            "from": conference.from_,
+            "createdTime": _timestamp(conference.created_time),
+            "activeMembers": conference.active_members(),
+            "hold": conference.hold,
+            "mute": conference.mute,
+        }
+        if conference.completed_time is not None:
+            data["completedTime"] = _timestamp(conference.completed_time)
+        data.update(conference.settings)
+        return data
+
+    def _member_data(self, member: CatapultMember, origin: str) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": member.id,
+            "state": member.state,
+            "mute": member.mute,
+            "hold": member.hold,
+            "joinTone": member.join_tone,
+            "leavingTone": member.leaving_tone,
+            "addedTime": _timestamp(member.added_time),
+        }
+        if member.removed_time is not None:
+            data["removedTime"] = _timestamp(member.removed_time)
+        data["call"] = f"{origin}{self._user_path()}/calls/{member.call_id}"
+        return data
+
+    def _call_data(self, call: CatapultCall, origin: str) -> dict[str, Any]:
+        call_url = f"{origin}{self._user_path()}/calls/{call.id}"
+        data: dict[str, Any] = {
+            "id": call.id,
+            "direction": "out",
+            "state": call.state,
+            "startTime": _timestamp(call.start_time),
+            "activeTime": _timestamp(call.start_time),
+            "recordingEnabled": False,
+            "transcriptionEnabled": False,
+        }
+        data.update(call.properties)
+        if call.end_time is not None:
+            data["endTime"] = _timestamp(call.end_time)
+            data["chargeableDuration"] = math.ceil(
+                (call.end_time - call.start_time).total_seconds()
+            )
+        data["events"] = call_url + "/events"
+        data["recordings"] = call_url + "/recordings"
+        data["transcriptions"] = call_url + "/transcriptions"
+        return data
+
+    # --- helpers ---------------------------------------------------------------
+
+    def _user_path(self) -> str:
+        return f"/v1/users/{self._settings.catapult_user_id}"
+
+    @staticmethod
+    def _origin(request: web.Request) -> str:
+        return f"{request.scheme}://{request.host}"
+
+    def _created(self, request: web.Request, path: str) -> web.Response:
+        """Answer 201 with the new resource's Location and no body."""
+        location = self._user_path() + path
+        if self._settings.catapult_absolute_locations:
+            location = self._origin(request) + location
+        return web.Response(status=201, headers={"Location": location})
+
+    async def _body(self, request: web.Request) -> dict[str, Any]:
+        try:
+            return await read_object(request)
+        except BadJson as exc:
+            raise _refuse(request, 400, "validation-error", "Bad parameters") from exc
+
+    def _conference(self, request: web.Request) -> CatapultConference:
+        conference_id = request.match_info["conference_id"]
+        conference = self._state.conferences.get(conference_id)
+        if conference is None:
+            message = f"The conference {conference_id} could not be found"
+            raise _refuse(request, 404, "conference-not-found", message)
+        return conference
+
+    def _member(self, request: web.Request, conference: CatapultConference) -> CatapultMember:
+        member_id = request.match_info["member_id"]
+        member = conference.members.get(member_id)
+        if member is None:
+            message = f"The conference member {member_id} could not be found"
+            raise _refuse(request, 404, "conference-member-not-found", message)
+        return member
+
+    @staticmethod
+    def _require_open(
+        request: web.Request,
+        conference: CatapultConference,
+        member: CatapultMember | None = None,
+    ) -> None:
+        if conference.state == "completed":
+            message = (
+                f"Unable to update conference {conference.id}. Invalid conference state completed"
+            )
+            raise _refuse(request, 403, "conference-error", message)
+        if member is not None and member.state == "completed":
+            message = (
+                f"Unable to update conference member {member.id}. Invalid member state completed"
+            )
+            raise _refuse(request, 403, "conference-error", message)
+
+    def _remove(
+        self, conference: CatapultConference, member: CatapultMember, now: dt.datetime
+    ) -> None:
+        member.state = "completed"
+        member.removed_time = now
+        if conference.active_members() == 0:
+            conference.state = "completed"
+            conference.completed_time = now
+
+    def _complete(self, conference: CatapultConference, now: dt.datetime) -> None:
+        for member in conference.members.values():
+            if member.state == "active":
+                member.state = "completed"
+                member.removed_time = now
+        conference.state = "completed"
+        conference.completed_time = now
+
+    @staticmethod
+    def _callback_settings(fields: _Fields) -> dict[str, Any]:
+        found = {
+            "callbackUrl": fields.url("callbackUrl"),
+            "callbackHttpMethod": fields.choice("callbackHttpMethod", HTTP_METHODS),
+            "callbackTimeout": fields.integer("callbackTimeout", 1, 10000),
+            "fallbackUrl": fields.url("fallbackUrl"),
+        }
+        return {key: value for key, value in found.items() if value is not None}
+
+    # --- conferences -----------------------------------------------------------
+
+    async def _create_conference(self, request: web.Request) -> web.Response:
+        fields = _Fields(request, await self._body(request), "conference")
+        from_ = fields.phone("from", required=True)
+        assert from_ is not None  # noqa: S101 - required above
+        settings = self._callback_settings(fields)
+        settings["profile"] = fields.choice("profile", PROFILES) or "interpret_digits"
+        tag = fields.text("tag")
+        if tag is not None:
+            settings["tag"] = tag
+        conference = CatapultConference(
+            id=_new_id("c-"), from_=from_, created_time=self._clock.now(), settings=settings
+        )
+        self._state.conferences[conference.id] = conference
+        self._counters.bump("catapult_conferences_created")
+        return self._created(request, f"/conferences/{conference.id}")
+
+    async def _get_conference(self, request: web.Request) -> web.Response:
+        return _json(200, self._conference_data(self._conference(request)))
+
+    async def _update_conference(self, request: web.Request) -> web.Response:
+        conference = self._conference(request)
+        fields = _Fields(request, await self._body(request), "conference")
+        state = fields.choice("state", ("completed",))
+        hold = fields.boolean("hold")
+        mute = fields.boolean("mute")
+        settings = self._callback_settings(fields)
+        tag = fields.text("tag")
+        if tag is not None:
+            settings["tag"] = tag
+        self._require_open(request, conference)
+        conference.settings.update(settings)
+        if hold is not None:
+            conference.hold = hold
+        if mute is not None:
+            conference.mute = mute
+        if state == "completed":
+            self._complete(conference, self._clock.now())
+        return web.Response(status=200)
+
+    async def _audio(
+        self,
+        request: web.Request,
+        conference: CatapultConference,
+        member: CatapultMember | None = None,
+    ) -> web.Response:
+        fields = _Fields(request, await self._body(request), "audio")
+        file_url = fields.text("fileUrl")
+        sentence = fields.text("sentence", max_length=1000)
+        if file_url is None and sentence is None:
+            raise fields.invalid(
+                "fileUrl", "The audio resource property fileUrl or sentence is required"
+            )
+        if file_url and sentence:
+            raise fields.invalid(
+                "sentence", "The audio resource property sentence cannot be used with fileUrl"
+            )
+        if file_url:
+            fields.url("fileUrl")
+        fields.choice("gender", GENDERS)
+        fields.choice("locale", LOCALES)
+        fields.choice("voice", VOICES, any_case=True)
+        fields.boolean("loopEnabled")
+        fields.text("tag")
+        self._require_open(request, conference, member)
+        return web.Response(status=200)
+
+    async def _conference_audio(self, request: web.Request) -> web.Response:
+        return await self._audio(request, self._conference(request))
+
+    async def _member_audio(self, request: web.Request) -> web.Response:
+        conference = self._conference(request)
+        return await self._audio(request, conference, self._member(request, conference))
+
+    # --- members -----------------------------------------------------------------
+
+    async def _add_member(self, request: web.Request) -> web.Response:
+        conference = self._conference(request)
+        fields = _Fields(request, await self._body(request), "member")
+        call_id = fields.text("callId", required=True)
+        join_tone = fields.boolean("joinTone")
+        leaving_tone = fields.boolean("leavingTone")
+        mute = fields.boolean("mute")
+        hold = fields.boolean("hold")
+        self._require_open(request, conference)
+        call = self._state.calls.get(call_id or "")
+        if call is None:
+            raise _refuse(request, 403, "call-id-not-found", f"Call Id not found. callId {call_id}")
+        if call.conference_id != conference.id:
+            message = f"Invalid conference Id in call. conferenceId {conference.id}"
+            raise _refuse(request, 403, "invalid-call-conference-id", message)
+        if call.state != "active":
+            message = f"Unable to update call {call.id}. Invalid call state {call.state}"
+            raise _refuse(request, 403, "call-invalid-state", message)
+        if any(m.call_id == call.id and m.state == "active" for m in conference.members.values()):
+            message = f"Cannot create another instance of conference member for call {call.id}"
+            raise _refuse(request, 409, "duplicate-conference-member", message)
+        if conference.active_members() >= MAX_MEMBERS:
+            message = f"The conference {conference.id} reached the max number of members"
+            raise _refuse(request, 403, "conference-max-members", message, category="limit")
+        member = CatapultMember(
+            id=_new_id("member-"),
+            call_id=call.id,
+            added_time=self._clock.now(),
+            mute=bool(mute),
+            hold=bool(hold),
+            join_tone=bool(join_tone),
+            leaving_tone=bool(leaving_tone),
+        )
+        conference.members[member.id] = member
+        conference.state = "active"
+        self._counters.bump("catapult_members_added")
+        return self._created(request, f"/conferences/{conference.id}/members/{member.id}")
+
+    async def _list_members(self, request: web.Request) -> web.Response:
+        conference = self._conference(request)
+        origin = self._origin(request)
+        return _json(200, [self._member_data(m, origin) for m in conference.members.values()])
+
+    async def _get_member(self, request: web.Request) -> web.Response:
+        conference = self._conference(request)
+        member = self._member(request, conference)
+        return _json(200, self._member_data(member, self._origin(request)))
+
+    async def _update_member(self, request: web.Request) -> web.Response:
+        conference = self._conference(request)
+        member = self._member(request, conference)
+        fields = _Fields(request, await self._body(request), "member")
+        state = fields.choice("state", ("completed",))
+        join_tone = fields.boolean("joinTone")
+        leaving_tone = fields.boolean("leavingTone")
+        mute = fields.boolean("mute")
+        hold = fields.boolean("hold")
+        self._require_open(request, conference, member)
+        if join_tone is not None:
+            member.join_tone = join_tone
+        if leaving_tone is not None:
+            member.leaving_tone = leaving_tone
+        if mute is not None:
+            member.mute = mute
+        if hold is not None:
+            member.hold = hold
+        if state == "completed":
+            self._remove(conference, member, self._clock.now())
+        return web.Response(status=200)
+
+    # --- calls -----------------------------------------------------------------
+
+    async def _create_call(self, request: web.Request) -> web.Response:
+        fields = _Fields(request, await self._body(request), "call")
+        found: dict[str, Any] = {
+            "from": fields.phone("from", required=True),
+            "to": fields.phone("to", required=True, sip=True),
+            "callTimeout": fields.integer("callTimeout", 1, 300),
+            **self._callback_settings(fields),
+            "bridgeId": fields.text("bridgeId"),
+            "conferenceId": fields.text("conferenceId"),
+            "recordingEnabled": fields.boolean("recordingEnabled"),
+            "recordingMaxDuration": fields.integer("recordingMaxDuration", 1, None),
+            "recordingFileFormat": fields.choice("recordingFileFormat", RECORDING_FORMATS),
+            "transcriptionEnabled": fields.boolean("transcriptionEnabled"),
+            "tag": fields.text("tag"),
+            "sipHeaders": fields.sip_headers("sipHeaders"),
+        }
+        properties = {key: value for key, value in found.items() if value is not None}
+        conference_id = properties.get("conferenceId")
+        if conference_id is not None:
+            conference = self._state.conferences.get(conference_id)
+            if conference is None:
+                message = f"The conference {conference_id} could not be found"
+                raise _refuse(request, 404, "conference-not-found", message)
+            self._require_open(request, conference)
+        call = CatapultCall(
+            id=_new_id("c-"),
+            start_time=self._clock.now(),
+            conference_id=conference_id,
+            properties=properties,
+        )
+        self._state.calls[call.id] = call
+        self._counters.bump("catapult_calls_created")
+        return self._created(request, f"/calls/{call.id}")
+
+    async def _get_call(self, request: web.Request) -> web.Response:
+        call_id = request.match_info["call_id"]
+        call = self._state.calls.get(call_id)
+        if call is None:
+            message = f"The call {call_id} could not be found"
+            raise _refuse(request, 404, "call-not-found", message)
+        return _json(200, self._call_data(call, self._origin(request)))

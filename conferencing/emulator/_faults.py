@@ -1,0 +1,139 @@
+"""Fault injection: which provider requests fail, and how, decided from a seed.
+
+Each request to a provider route draws one number from a `random.Random`
+seeded with `Faults.seed`; the probabilities, taken in the order of
+`FAULT_KINDS`, cut [0, 1) into bands, and the band the number falls in names
+the fault (or none). So the n-th eligible request gets the same fault for the
+same seed, whatever the timing.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Literal
+
+import attrs
+
+FaultKind = Literal[
+    "server_error",
+    "unavailable",
+    "rate_limited",
+    "drop_connection",
+    "slow",
+    "html_error",
+    "truncated_body",
+    "lost_after_success",
+]
+
+FAULT_KINDS: tuple[FaultKind, ...] = (
+    "server_error",
+    "unavailable",
+    "rate_limited",
+    "drop_connection",
+    "slow",
+    "html_error",
+    "truncated_body",
+    "lost_after_success",
+)
+
+#: Faults answered without running the request at all.
+BEFORE_WORK: frozenset[FaultKind] = frozenset(
+    {"server_error", "unavailable", "rate_limited", "html_error"}
+)
+
+
+def _probability(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{attribute.name} must be a probability 0..1, got {value!r}")
+
+
+def _not_negative(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
+
+
+@attrs.frozen
+class Faults:
+    """How often each kind of fault hits a provider request, and the seed that picks which.
+
+    Kinds:
+        server_error: 500 with the provider's error body; nothing is done.
+        unavailable: 503 with the provider's error body; nothing is done.
+        rate_limited: 429 with ``Retry-After`` (and Catapult's
+            ``X-RateLimit-Reset``); nothing is done.
+        drop_connection: the connection is closed before any work, no answer.
+        slow: the request is read, then after ``slow_seconds`` the work is done
+            and answered as usual, even if the client has given up meanwhile.
+        html_error: 502 with an HTML page (``text/html``), as a proxy would; nothing is done.
+        truncated_body: the work is done, and the answer's JSON body is cut
+            short: the headers announce the full ``Content-Length``, half the
+            body is sent, then the connection closes. An answer without a body
+            (Catapult's ``201`` + ``Location``) is cut in its headers instead:
+            the status line and half the header block, then the close.
+        lost_after_success: the work is done (conference created, ``command_id``
+            recorded), then the connection is closed with no answer, whatever
+            the answer would have been.
+    """
+
+    seed: int = 0
+    server_error: float = attrs.field(default=0.0, validator=_probability)
+    unavailable: float = attrs.field(default=0.0, validator=_probability)
+    rate_limited: float = attrs.field(default=0.0, validator=_probability)
+    drop_connection: float = attrs.field(default=0.0, validator=_probability)
+    slow: float = attrs.field(default=0.0, validator=_probability)
+    html_error: float = attrs.field(default=0.0, validator=_probability)
+    truncated_body: float = attrs.field(default=0.0, validator=_probability)
+    lost_after_success: float = attrs.field(default=0.0, validator=_probability)
+    slow_seconds: float = attrs.field(default=1.0, validator=_not_negative)
+    retry_after_seconds: int = attrs.field(default=1, validator=_not_negative)
+
+    def __attrs_post_init__(self) -> None:
+        """Refuse probabilities that add up to more than one."""
+        total = sum(self.probability(kind) for kind in FAULT_KINDS)
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"fault probabilities must add up to at most 1, got {total:g}")
+
+    def probability(self, kind: FaultKind) -> float:
+        """Return the share of requests that get `kind`."""
+        value: float = getattr(self, kind)
+        return value
+
+    @property
+    def enabled(self) -> bool:
+        """Whether any request can get a fault at all."""
+        return any(self.probability(kind) > 0 for kind in FAULT_KINDS)
+
+
+class FaultPlan:
+    """Draws the fault, or none, for each eligible request in turn."""
+
+    __slots__ = ("_bands", "_rng")
+
+    def __init__(self, faults: Faults) -> None:
+        """Start the sequence of `faults.seed` from its beginning."""
+        self._rng = random.Random(faults.seed)  # noqa: S311 - reproducible, not secret
+        bands: list[tuple[float, FaultKind]] = []
+        upper = 0.0
+        for kind in FAULT_KINDS:
+            share = faults.probability(kind)
+            if share > 0:
+                upper += share
+                bands.append((upper, kind))
+        self._bands = tuple(bands)
+
+    def draw(self) -> FaultKind | None:
+        """Return the fault for the next eligible request, or None."""
+        if not self._bands:
+            return None
+        number = self._rng.random()
+        for upper, kind in self._bands:
+            if number < upper:
+                return kind
+        return None
+
+
+HTML_ERROR_PAGE = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+)

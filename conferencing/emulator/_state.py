@@ -1,0 +1,230 @@
+"""What the emulator remembers: its clock, its counters and both providers' records."""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from conferencing.emulator._faults import FAULT_KINDS
+from conferencing.emulator._limits import RateLimits
+
+UTC = dt.UTC
+
+
+class Clock:
+    """Wall-clock time in UTC that tests can move forward."""
+
+    __slots__ = ("_offset",)
+
+    def __init__(self) -> None:
+        """Start at the real time."""
+        self._offset = dt.timedelta()
+
+    def now(self) -> dt.datetime:
+        """Return the emulated current time, aware, in UTC."""
+        return dt.datetime.now(UTC) + self._offset
+
+    def reset(self) -> None:
+        """Go back to the real time."""
+        self._offset = dt.timedelta()
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulated time `seconds` forward."""
+        if seconds < 0:
+            raise ValueError(f"time only moves forward, got {seconds} s")
+        self._offset += dt.timedelta(seconds=seconds)
+
+
+def _read_only(counts: Mapping[str, int]) -> Mapping[str, int]:
+    return MappingProxyType(dict(counts))
+
+
+@attrs.frozen
+class EmulatorStats:
+    """A snapshot of what the emulator has done since it started (or was reset)."""
+
+    requests: int = 0
+    """Requests to either provider's routes (the ``/_emulator`` routes are not counted)."""
+    telnyx_requests: int = 0
+    catapult_requests: int = 0
+    telnyx_conferences_created: int = 0
+    catapult_conferences_created: int = 0
+    telnyx_participants_joined: int = 0
+    """Participants added to Telnyx conferences, the creating call leg included."""
+    catapult_calls_created: int = 0
+    catapult_members_added: int = 0
+    duplicates_avoided: int = 0
+    """Telnyx commands answered from a ``command_id`` already executed."""
+    rate_limited: int = 0
+    """Requests refused by the configured rate limits (not by fault injection)."""
+    faults_injected: Mapping[str, int] = attrs.field(factory=dict, converter=_read_only)
+    """Injected faults by kind; every kind is present."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the snapshot as JSON-ready data."""
+        data = attrs.asdict(self, recurse=False)
+        data["faults_injected"] = dict(self.faults_injected)
+        return data
+
+
+class Counters:
+    """Running counts behind `EmulatorStats`."""
+
+    __slots__ = ("_counts",)
+
+    def __init__(self) -> None:
+        """Start from zero."""
+        self._counts: collections.Counter[str] = collections.Counter()
+
+    def clear(self) -> None:
+        """Go back to zero."""
+        self._counts.clear()
+
+    def bump(self, name: str, amount: int = 1) -> None:
+        """Add `amount` to the count called `name`."""
+        self._counts[name] += amount
+
+    def snapshot(self) -> EmulatorStats:
+        """Return the counts as an immutable `EmulatorStats`."""
+        counts = self._counts
+        fields = {
+            field.name: counts[field.name]
+            for field in attrs.fields(EmulatorStats)
+            if field.name != "faults_injected"
+        }
+        faults: dict[str, int] = {kind: counts["fault:" + kind] for kind in FAULT_KINDS}
+        return EmulatorStats(**fields, faults_injected=faults)
+
+
+@attrs.define
+class Settings:
+    """What the emulator accepts and how it answers; shared by both providers."""
+
+    telnyx_api_keys: frozenset[str]
+    catapult_user_id: str
+    catapult_api_token: str
+    catapult_api_secret: str
+    rate_limits: RateLimits | None = None
+    catapult_absolute_locations: bool = False
+
+
+# --- Telnyx records ---------------------------------------------------------
+
+
+@attrs.define
+class TelnyxParticipant:
+    """A call leg's membership of one Telnyx conference."""
+
+    id: str
+    call_control_id: str
+    call_leg_id: str
+    call_session_id: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    status: str = "joined"
+    muted: bool = False
+    on_hold: bool = False
+    end_conference_on_exit: bool = False
+    soft_end_conference_on_exit: bool = False
+    supervisor_role: str = "none"
+    whisper_call_control_ids: list[str] = attrs.Factory(list)
+
+
+@attrs.define
+class TelnyxConference:
+    """A Telnyx conference and its participants, keyed by call control id."""
+
+    id: str
+    name: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    expires_at: dt.datetime
+    status: str
+    max_participants: int
+    region: str | None = None
+    end_reason: str | None = None
+    ended_by: tuple[str, str] | None = None
+    participants: dict[str, TelnyxParticipant] = attrs.Factory(dict)
+
+    def joined(self) -> list[TelnyxParticipant]:
+        """Return the participants in the conference now."""
+        return [p for p in self.participants.values() if p.status == "joined"]
+
+
+@attrs.define
+class TelnyxState:
+    """Everything the Telnyx side remembers."""
+
+    conferences: dict[str, TelnyxConference] = attrs.Factory(dict)
+    active_names: dict[str, str] = attrs.Factory(dict)
+    """Name of each conference not yet completed -> its id (names are unique among those)."""
+    call_states: dict[str, str] = attrs.Factory(dict)
+    """Call control ids marked "ended" or "unknown"; any other well-formed id is live."""
+    call_sessions: dict[str, tuple[str, str]] = attrs.Factory(dict)
+    """Call control id -> (call_leg_id, call_session_id), made up on first sight."""
+    commands: dict[tuple[str, str], tuple[int, bytes]] = attrs.Factory(dict)
+    """(API key, command_id) -> the first answer's status and body."""
+
+
+# --- Catapult records -------------------------------------------------------
+
+
+@attrs.define
+class CatapultCall:
+    """A Catapult call; the emulator answers it at once, so it starts active."""
+
+    id: str
+    start_time: dt.datetime
+    conference_id: str | None
+    properties: dict[str, Any]
+    """The request's validated properties, camelCase, echoed by GET."""
+    state: str = "active"
+    end_time: dt.datetime | None = None
+
+
+@attrs.define
+class CatapultMember:
+    """A call's membership of one Catapult conference."""
+
+    id: str
+    call_id: str
+    added_time: dt.datetime
+    state: str = "active"
+    mute: bool = False
+    hold: bool = False
+    join_tone: bool = False
+    leaving_tone: bool = False
+    removed_time: dt.datetime | None = None
+
+
+@attrs.define
+class CatapultConference:
+    """A Catapult conference and its members, in the order they were added."""
+
+    id: str
+    from_: str
+    created_time: dt.datetime
+    settings: dict[str, Any]
+    """callbackUrl, callbackHttpMethod, callbackTimeout, fallbackUrl, profile, tag as set."""
+    state: str = "created"
+    hold: bool = False
+    mute: bool = False
+    completed_time: dt.datetime | None = None
+    members: dict[str, CatapultMember] = attrs.Factory(dict)
+
+    def active_members(self) -> int:
+        """Return how many members are in the conference now."""
+        return sum(1 for member in self.members.values() if member.state == "active")
+
+
+@attrs.define
+class CatapultState:
+    """Everything the Catapult side remembers."""
+
+    conferences: dict[str, CatapultConference] = attrs.Factory(dict)
+    calls: dict[str, CatapultCall] = attrs.Factory(dict)
