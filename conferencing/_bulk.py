@@ -214,12 +214,8 @@ class BulkRun(Generic[_C]):
                 if not all(isinstance(name, str) for name in fields):
                     raise ValidationError("field names must be strings")
                 conference = await self._client.create_conference(**fields)
-            elif item is None or isinstance(item, str | bytes | int | float | list | tuple):
-                raise ValidationError(
-                    f"item {index} must be a request object or a mapping of its fields, "
-                    f"got {type(item).__name__}"
-                )
             else:
+                # The client refuses anything but its request class.
                 conference = await self._client.create_conference(item)
         except ConferencingError as exc:
             return BulkResult(index=index, request=item, error=exc)

@@ -11,18 +11,21 @@ from typing import ClassVar, Self, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
+import yarl
 from aiolimiter import AsyncLimiter
 
 from ._errors import ClientClosedError, ConfigurationError
-from ._pool import SessionPool
+from ._pool import SessionPool, check_seconds
 from ._ratelimit import RateLimit
 from ._retry import NO_RETRY, RetryPolicy
 from ._send import Answer, Call, Dialect, send
 
-__all__ = ["BaseClient", "credential"]
+__all__ = ["AuthHeaders", "BaseClient", "credential", "json_headers"]
 
 _T = TypeVar("_T")
 _USERINFO = re.compile(r"//[^/?#]*@")
+_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
+_MAX_HOST = 253
 
 
 def credential(
@@ -39,16 +42,54 @@ def credential(
     """
     if value is None:
         value = os.environ.get(env)
+    if value is not None and not isinstance(value, str):
+        raise ConfigurationError(f"{what} for {client} must be a string")
     if not value:
         raise ConfigurationError(
             f"{client} needs {what}: pass it, or set the environment variable {env}"
         )
     if check is not None:
         check(value)
-    if any(c in value for c in "\r\n\0"):
-        # A line break in a credential would split the Authorization header.
-        raise ConfigurationError(f"{what} for {client} contains a line break or NUL")
+    if _has_control(value):
+        # A line break would split the Authorization header; other control
+        # characters make HTTP libraries refuse the header at send time.
+        raise ConfigurationError(f"{what} for {client} contains a control character")
     return value
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)  # noqa: PLR2004
+
+
+def _usable_host(raw_host: str) -> bool:
+    """An IP address, or a DNS name of labels of 1..63 letters, digits, '-' or '_'."""
+    try:
+        ipaddress.ip_address(raw_host)
+    except ValueError:
+        pass
+    else:
+        return True
+    name = raw_host.removesuffix(".")
+    return 0 < len(name) <= _MAX_HOST and all(_LABEL.fullmatch(label) for label in name.split("."))
+
+
+class AuthHeaders(dict[str, str]):
+    """Request headers whose repr never shows the `Authorization` value."""
+
+    def __repr__(self) -> str:
+        shown = {k: ("***" if k.lower() == "authorization" else v) for k, v in self.items()}
+        return f"AuthHeaders({shown!r})"
+
+
+def json_headers(authorization: str) -> AuthHeaders:
+    """The headers every JSON request of a client carries."""
+    return AuthHeaders(
+        {
+            "Authorization": authorization,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+    )
 
 
 def _is_loopback(host: str) -> bool:
@@ -69,14 +110,22 @@ def _split_base_url(value: str, *, allow_insecure_http: bool, client: str) -> tu
     """Check a base URL and return it without a trailing '/', and its origin."""
     if not isinstance(value, str):
         raise ConfigurationError(f"{client} base_url must be a string")
+    invalid = ConfigurationError(
+        f"{client} base_url is not a usable URL: {_without_userinfo(value)!r}"
+    )
+    if any(c.isspace() for c in value) or _has_control(value):
+        raise invalid
     try:
         parts = urlsplit(value)
         port = parts.port
-    except ValueError as exc:
-        raise ConfigurationError(
-            f"{client} base_url is not a valid URL: {_without_userinfo(value)!r}"
-        ) from exc
+        # What aiohttp will send: the host IDNA-encoded, which fails for
+        # empty or over-long labels and odd characters.
+        raw_host = yarl.URL(value).raw_host
+    except ValueError:  # UnicodeError included
+        raise invalid from None
     host = parts.hostname
+    if raw_host is not None and not _usable_host(raw_host):
+        raise invalid
     if parts.scheme not in {"http", "https"} or not host:
         raise ConfigurationError(
             f"{client} base_url must be an absolute http(s) URL, got {_without_userinfo(value)!r}"
@@ -116,13 +165,15 @@ class BaseClient:
         rate_limit: RateLimit | None,
     ) -> None:
         name = type(self).__name__
+        if not isinstance(allow_insecure_http, bool):
+            raise ConfigurationError(f"{name} allow_insecure_http must be True or False")
         self._base_url, self._origin = _split_base_url(
             base_url, allow_insecure_http=allow_insecure_http, client=name
         )
         if pool is not None and not isinstance(pool, SessionPool):
             raise ConfigurationError(f"{name} pool must be a SessionPool")
-        if timeout is not None and timeout <= 0:
-            raise ConfigurationError(f"{name} timeout must be > 0 seconds, got {timeout}")
+        if timeout is not None:
+            check_seconds(f"{name} timeout", timeout)
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ConfigurationError(f"{name} retry must be a RetryPolicy or None")
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):

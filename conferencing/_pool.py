@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import ssl as _ssl
 from types import TracebackType
 from typing import Self
@@ -12,7 +13,16 @@ import attrs
 
 from ._errors import ClientClosedError, ConfigurationError
 
-__all__ = ["SessionPool"]
+__all__ = ["SessionPool", "check_seconds"]
+
+
+def check_seconds(what: str, value: object) -> float:
+    """A finite number of seconds > 0, or `ConfigurationError` naming `what`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigurationError(f"{what} must be a number of seconds, got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(f"{what} must be a finite number of seconds > 0, got {value!r}")
+    return float(value)
 
 
 @attrs.define
@@ -53,14 +63,20 @@ class SessionPool:
         connect_timeout: float | None = 10.0,
         ssl: bool | _ssl.SSLContext = True,
     ) -> None:
-        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
-            raise ConfigurationError("max_connections must be an int >= 1")
-        if max_connections < 1:
-            raise ConfigurationError(f"max_connections must be >= 1, got {max_connections}")
-        if timeout <= 0:
-            raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout}")
+        given: object = max_connections
+        if isinstance(given, bool) or not isinstance(given, int) or given < 1:
+            raise ConfigurationError(f"max_connections must be an int >= 1, got {given!r}")
+        if not isinstance(ssl, bool | _ssl.SSLContext):
+            raise ConfigurationError(f"ssl must be True, False or an ssl.SSLContext, got {ssl!r}")
         self._max_connections = max_connections
-        self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=connect_timeout)
+        self._timeout = aiohttp.ClientTimeout(
+            total=check_seconds("timeout", timeout),
+            sock_connect=(
+                None
+                if connect_timeout is None
+                else check_seconds("connect_timeout", connect_timeout)
+            ),
+        )
         self._ssl = ssl
         self._origins: dict[str, _Origin] = {}
         self._closed = False

@@ -31,6 +31,7 @@ from ._errors import (
     ConferencingError,
     OutcomeUnknownError,
     RateLimitError,
+    RequestTimeout,
     ResponseDecodeError,
     ServerError,
     TransportError,
@@ -94,8 +95,7 @@ def retry_reason(exc: BaseException, *, idempotent: bool) -> str | None:
         if isinstance(exc, ServerError):
             reason = f"server error {exc.status}"
         elif isinstance(exc, TransportError):
-            cause = exc.__cause__
-            reason = type(cause if cause is not None else exc).__name__
+            reason = "timeout" if isinstance(exc, RequestTimeout) else "connection failed"
         elif isinstance(exc, ResponseDecodeError):
             reason = "unreadable answer"
     return reason

@@ -184,6 +184,7 @@ def http_url() -> Validator:
             raise ValidationError(message, field=attribute.name)
         try:
             parts = urlsplit(value)
+            _ = parts.port  # an impossible port ("h:x", ":99999") raises here
         except ValueError:
             raise ValidationError(message, field=attribute.name) from None
         if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -252,15 +253,18 @@ def path_segment(name: str, value: object) -> str:
 def request_from(cls: type[_T], request: object, fields: Mapping[str, Any]) -> _T:
     """The request object a client method was given, or one built from keyword fields.
 
-    Raises `TypeError` for both at once or for an object of another class
-    (a programming mistake), `ValidationError` for fields that break a rule.
+    Raises `TypeError` for both at once (a programming mistake), and
+    `ValidationError` for fields that break a rule or an object of another
+    class (bad input, as a bulk run may meet in its items).
     """
     if request is None:
         return build(cls, fields)
     if fields:
         raise TypeError(f"pass a {cls.__name__} or keyword fields, not both")
     if not isinstance(request, cls):
-        raise TypeError(f"expected a {cls.__name__}, got {type(request).__name__}")
+        raise ValidationError(
+            f"expected a {cls.__name__} or its fields, got {type(request).__name__}"
+        )
     return request
 
 
@@ -286,16 +290,17 @@ def build(cls: type[_T], fields: Mapping[str, Any]) -> _T:
 # --- Validators added for the conference lifecycle --------------------------
 
 
-def id_value() -> Validator:
+def id_value(*, required: bool = False) -> Validator:
     """The value is an id that could stand in a URL path as one segment (see `path_segment`).
 
     Ids sent in a body (a Catapult `callId`, `conferenceId`) are checked as
     strictly as ids in a URL: an id that could not name a resource in a path
     cannot name one in a body either, and failing here says which field.
+    `None` passes unless the id is `required`.
     """
 
     def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None:
+        if value is not None or required:
             path_segment(_field(attribute), value)
 
     return check

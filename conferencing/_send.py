@@ -41,8 +41,8 @@ __all__ = ["MAX_BODY_BYTES", "Answer", "Call", "Dialect", "send"]
 _log: Final = logging.getLogger("conferencing")
 _T = TypeVar("_T")
 
-#: Answers larger than this are not read to the end: the exchange fails with
-#: `ResponseDecodeError` (2xx) or keeps the first bytes as the error body.
+#: Answers larger than this are not read to the end: a success fails with
+#: `ResponseDecodeError`, a failure keeps its first bytes (up to `ERROR_BODY_CHARS`).
 MAX_BODY_BYTES: Final = 1024 * 1024
 #: How much of a failure body an exception keeps as `.body`.
 ERROR_BODY_CHARS: Final = 8192
@@ -65,7 +65,7 @@ class Call:
     origin: str
     method: str
     url: str
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] = attrs.field(repr=False)
     body: bytes | None = None
     timeout: aiohttp.ClientTimeout | None = None
     #: Sending it twice has the effect of sending it once (a GET, or a Telnyx
@@ -131,6 +131,7 @@ async def _attempt(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]
     if call.limiter is not None:
         await call.limiter.acquire()
     started = time.perf_counter()
+    failure: ConferencingError | None = None
     try:
         async with (
             origin.slots,
@@ -140,20 +141,25 @@ async def _attempt(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]
                 data=call.body,
                 headers=call.headers,
                 allow_redirects=False,  # credentials must never follow a redirect
-                timeout=call.timeout,
+                # aiohttp reads timeout=None as "no timeout at all", not as
+                # "the session's": pass the pool's own when the client has none.
+                timeout=call.timeout if call.timeout is not None else origin.session.timeout,
             ) as response,
         ):
             status = response.status
             headers = response.headers
-            body = await _read_capped(response)
+            body, complete = await _read_capped(response)
     except (TimeoutError, aiohttp.ClientError) as exc:
-        raise _transport_error(call, exc) from exc
-    except RuntimeError as exc:
-        if origin.session.closed:
-            raise ClientClosedError(
-                "the SessionPool was closed while a request was under way"
-            ) from exc
-        raise
+        failure = _transport_error(call, exc)
+    except RuntimeError:
+        if not origin.session.closed:
+            raise
+        failure = ClientClosedError("the SessionPool was closed while a request was under way")
+    if failure is not None:
+        # Raised outside the handler, so neither chained nor in `__context__`:
+        # aiohttp's errors carry the request's headers, and with them the
+        # credentials, in their repr. Our message keeps what they said.
+        raise failure
     if _log.isEnabledFor(logging.DEBUG):
         _log.debug(
             "%s %s %s -> %d in %.1f ms",
@@ -163,31 +169,31 @@ async def _attempt(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]
             status,
             (time.perf_counter() - started) * 1000,
         )
-    return _conclude(call, status, headers, body, decode)
+    return _conclude(call, status, headers, body, decode, complete=complete)
 
 
 def _conclude(
     call: Call,
     status: int,
     headers: CIMultiDictProxy[str],
-    body: bytes | None,
+    body: bytes,
     decode: Callable[[Answer], _T],
+    *,
+    complete: bool,
 ) -> _T:
     """Check the status, map a failure to our error, or decode a success."""
-    if body is None:
-        if 200 <= status < 300:  # noqa: PLR2004
-            raise ResponseDecodeError(
-                f"{call.dialect.name}: the answer to {call.method} {call.url} is larger "
-                f"than {MAX_BODY_BYTES} bytes",
-                provider=call.dialect.name,
-                method=call.method,
-                url=call.url,
-                status=status,
-                body="",
-            )
-        body = b""
     if not 200 <= status < 300:  # noqa: PLR2004
         raise _api_error(call, status, headers, body)
+    if not complete:
+        raise ResponseDecodeError(
+            f"{call.dialect.name}: the answer to {call.method} {call.url} is larger "
+            f"than {MAX_BODY_BYTES} bytes",
+            provider=call.dialect.name,
+            method=call.method,
+            url=call.url,
+            status=status,
+            body=_text(body),
+        )
     try:
         return decode(Answer(status=status, headers=headers, body=body))
     except ConferencingError:
@@ -224,19 +230,20 @@ def _transport_error(call: Call, exc: Exception) -> TransportError:
     )
 
 
-async def _read_capped(response: aiohttp.ClientResponse) -> bytes | None:
-    """Read the body, or return None when it is larger than `MAX_BODY_BYTES`."""
+async def _read_capped(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
+    """Read the body up to `MAX_BODY_BYTES`; say whether that was all of it."""
     length = response.content_length
     if length is not None and length <= MAX_BODY_BYTES:
-        return await response.read()
+        return await response.read(), True
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_any():
+        chunks.append(chunk)
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+            # The rest is never read: the connection is closed, not reused.
+            return b"".join(chunks)[:MAX_BODY_BYTES], False
+    return b"".join(chunks), True
 
 
 def _text(body: bytes) -> str:

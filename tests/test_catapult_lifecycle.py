@@ -395,9 +395,9 @@ async def test_ids_that_would_change_the_path_are_refused(
     assert not http.requests
 
 
-async def test_a_request_of_the_wrong_kind_is_a_type_error(cp: CatapultClient) -> None:
-    """Passing a request object of another kind is a programming error."""
-    with pytest.raises(TypeError):
+async def test_a_request_of_the_wrong_kind_is_a_validation_error(cp: CatapultClient) -> None:
+    """Passing a request object of another kind is refused before anything is sent."""
+    with pytest.raises(ValidationError, match="UpdateMemberRequest"):
         await cp.update_member("conf-1", "m-1", catapult.UpdateConferenceRequest(mute=True))  # type: ignore[arg-type]
 
 

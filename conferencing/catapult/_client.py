@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from .. import _rules, _wire
-from .._client import BaseClient, credential
+from .._client import BaseClient, credential, json_headers
 from .._pool import SessionPool
 from .._ratelimit import RateLimit
 from .._retry import DEFAULT_RETRY, RetryPolicy
@@ -104,11 +104,7 @@ class CatapultClient(BaseClient):
         token = credential(api_token, "CATAPULT_API_TOKEN", "an api_token", "CatapultClient")
         secret = credential(api_secret, "CATAPULT_API_SECRET", "an api_secret", "CatapultClient")
         basic = base64.b64encode(f"{token}:{secret}".encode()).decode("ascii")
-        self._headers: Final = {
-            "Authorization": f"Basic {basic}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
+        self._headers: Final = json_headers(f"Basic {basic}")
         self._user_url: Final = f"{self._base_url}/v1/users/{self._user_id}"
         self._family_prefix = f"{self._user_url}/"
         self._conferences_url: Final = f"{self._user_url}/conferences"

@@ -236,7 +236,7 @@ class AddMemberRequest:
     most 20 members (Catapult answers `ConferenceFullError` past that).
     """
 
-    call_id: str = attrs.field(validator=rules.id_value())
+    call_id: str = attrs.field(validator=rules.id_value(required=True))
     join_tone: bool | None = attrs.field(default=None, validator=rules.strict_bool())
     leaving_tone: bool | None = attrs.field(default=None, validator=rules.strict_bool())
     mute: bool | None = attrs.field(default=None, validator=rules.strict_bool())

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from .. import _wire
-from .._errors import ErrorDetail
+from .. import _rules, _wire
+from .._errors import ErrorDetail, ValidationError
 from .._send import Answer, Dialect
 from ._models import CallRef, Conference, ConferenceRef, Member, MemberRef
 
@@ -24,8 +23,6 @@ __all__ = [
     "decode_ref",
     "parse_errors",
 ]
-
-_ID: Final = re.compile(r"[A-Za-z0-9._~:@+=-]+")
 
 
 def camel(name: str) -> str:
@@ -65,38 +62,43 @@ def parse_errors(payload: Any) -> tuple[ErrorDetail, ...]:
 DIALECT: Final = Dialect(name="catapult", parse_errors=parse_errors)
 
 
-def location_id(answer: Answer) -> tuple[str, str]:
+def location_id(answer: Answer, collection: str) -> tuple[str, str]:
     """The new resource's id: the last path segment of `Location`, and the header.
 
     The docs write Location relative (`/v1/users/{userId}/conferences/{id}`),
     some answers absolute, and one example drops a segment, so only the last
-    segment is trusted.
+    segment is trusted; it must be an id the client could use in a URL
+    again, and not the `collection` itself (`.../conferences/`).
     """
     location = answer.headers.get("Location")
     if not location:
         raise ValueError("the answer has no Location header")
     path = urlsplit(location.strip()).path.rstrip("/")
     resource_id = path.rsplit("/", 1)[-1]
-    if not _ID.fullmatch(resource_id) or resource_id in {".", ".."}:
+    try:
+        _rules.path_segment("id", resource_id)
+    except ValidationError:
+        resource_id = ""
+    if not resource_id or resource_id == collection:
         raise ValueError(f"the Location header {location!r} does not end in an id")
     return resource_id, location
 
 
 def decode_ref(answer: Answer) -> ConferenceRef:
     """Decode a 201 with a `Location` header."""
-    resource_id, location = location_id(answer)
+    resource_id, location = location_id(answer, "conferences")
     return ConferenceRef(id=resource_id, location=location)
 
 
 def decode_call_ref(answer: Answer) -> CallRef:
     """Decode the 201 of a new call (`Location: .../calls/{callId}`)."""
-    resource_id, location = location_id(answer)
+    resource_id, location = location_id(answer, "calls")
     return CallRef(id=resource_id, location=location)
 
 
 def decode_member_ref(answer: Answer) -> MemberRef:
     """Decode the 201 of a new member (`Location: .../members/{memberId}`)."""
-    resource_id, location = location_id(answer)
+    resource_id, location = location_id(answer, "members")
     return MemberRef(id=resource_id, location=location)
 
 

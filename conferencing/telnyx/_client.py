@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 import attrs
 
 from .. import _rules, _wire
-from .._client import BaseClient, credential
+from .._client import BaseClient, credential, json_headers
 from .._errors import ValidationError
 from .._pool import SessionPool
 from .._ratelimit import RateLimit
@@ -134,11 +134,7 @@ class TelnyxClient(BaseClient):
             rate_limit=rate_limit,
         )
         key = credential(api_key, "TELNYX_API_KEY", "an api_key", "TelnyxClient")
-        self._headers: Final = {
-            "Authorization": f"Bearer {key}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
+        self._headers: Final = json_headers(f"Bearer {key}")
         self._family_prefix = f"{self._base_url}/"
         self._conferences_url: Final = f"{self._base_url}/conferences"
 
