@@ -22,6 +22,7 @@ __all__ = [
     "build",
     "e164",
     "e164_or_sip_uri",
+    "extra_fields",
     "http_url",
     "http_url_or_empty",
     "id_value",
@@ -266,6 +267,22 @@ def request_from(cls: type[_T], request: object, fields: Mapping[str, Any]) -> _
             f"expected a {cls.__name__} or its fields, got {type(request).__name__}"
         )
     return request
+
+
+def extra_fields(
+    name: str, options: Mapping[str, Any] | None, reserved: tuple[str, ...]
+) -> dict[str, Any]:
+    """A recipe's extra fields for every request of one kind, without those it sets itself."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise ValidationError(f"{name} must be a mapping of field names to values", field=name)
+    for key in reserved:
+        if key in options:
+            raise ValidationError(
+                f"{name} cannot set {key}: start_conference_call sets it", field=name
+            )
+    return dict(options)
 
 
 def build(cls: type[_T], fields: Mapping[str, Any]) -> _T:

@@ -82,22 +82,6 @@ class ConferenceCall:
         return tuple(outcome for outcome in self.callees if not outcome.ok)
 
 
-def _options(
-    name: str, options: Mapping[str, Any] | None, reserved: tuple[str, ...]
-) -> dict[str, Any]:
-    """The extra fields for every request of one kind, without those the recipe sets."""
-    if options is None:
-        return {}
-    if not isinstance(options, Mapping):
-        raise ValidationError(f"{name} must be a mapping of field names to values", field=name)
-    for key in reserved:
-        if key in options:
-            raise ValidationError(
-                f"{name} cannot set {key}: start_conference_call sets it", field=name
-            )
-    return dict(options)
-
-
 def _callees(to: object) -> tuple[str, ...]:
     """Check the number of callees against Bandwidth's 3-caller minimum and 20-member cap."""
     callees = _rules.unique_strings("to", to)
@@ -130,9 +114,12 @@ async def start_conference_call(
     callees = _callees(to)
     conference = _rules.build(
         CreateConferenceRequest,
-        {**_options("conference_options", conference_options, ("from_",)), "from_": from_},
+        {
+            **_rules.extra_fields("conference_options", conference_options, ("from_",)),
+            "from_": from_,
+        },
     )
-    extra_call = _options("call_options", call_options, ("from_", "to", "conference_id"))
+    extra_call = _rules.extra_fields("call_options", call_options, ("from_", "to", "conference_id"))
     calls = [
         _rules.build(
             CreateCallRequest,
@@ -142,7 +129,10 @@ async def start_conference_call(
     ]
     member = _rules.build(
         AddMemberRequest,
-        {**_options("member_options", member_options, ("call_id",)), "call_id": _PENDING},
+        {
+            **_rules.extra_fields("member_options", member_options, ("call_id",)),
+            "call_id": _PENDING,
+        },
     )
 
     # Every request is valid: only now does anything go out. A failure here

@@ -72,22 +72,6 @@ class ConferenceCall:
         return tuple(leg for leg in self.legs if not leg.ok)
 
 
-def _options(
-    name: str, options: Mapping[str, Any] | None, reserved: tuple[str, ...]
-) -> dict[str, Any]:
-    """The extra fields for every request of one kind, without those the recipe sets."""
-    if options is None:
-        return {}
-    if not isinstance(options, Mapping):
-        raise ValidationError(f"{name} must be a mapping of field names to values", field=name)
-    for key in reserved:
-        if key in options:
-            raise ValidationError(
-                f"{name} cannot set {key}: start_conference_call sets it", field=name
-            )
-    return dict(options)
-
-
 async def start_conference_call(
     client: TelnyxClient,
     *,
@@ -107,7 +91,7 @@ async def start_conference_call(
     create = _rules.build(
         CreateConferenceRequest,
         {
-            **_options(
+            **_rules.extra_fields(
                 "conference_options",
                 conference_options,
                 ("call_control_id", "name", "max_participants"),
@@ -129,7 +113,7 @@ async def start_conference_call(
     join = _rules.build(
         JoinRequest,
         {
-            **_options("join_options", join_options, ("call_control_id", "command_id")),
+            **_rules.extra_fields("join_options", join_options, ("call_control_id", "command_id")),
             "call_control_id": _PENDING,
         },
     )
