@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
-from typing import ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -206,7 +206,7 @@ class BaseClient:
             )
         return self._pool
 
-    async def _send(
+    def _send(
         self,
         method: str,
         url: str,
@@ -216,12 +216,13 @@ class BaseClient:
         *,
         idempotent: bool = False,
         request: object = None,
-    ) -> _T:
-        """Send one request through the pool's one send path.
+    ) -> Coroutine[Any, Any, _T]:
+        """Send one request through the pool's one send path (await the result).
 
         `idempotent` says the request may be repeated without effect (GETs,
         Telnyx commands with a `command_id`); `request` is the object being
-        sent, kept on an `OutcomeUnknownError`.
+        sent, kept on an `OutcomeUnknownError`. Not a coroutine itself, so
+        that each request runs one frame fewer.
         """
         call = Call(
             dialect=self._dialect,
@@ -236,7 +237,7 @@ class BaseClient:
             limiter=self._limiter(url) if self._rate_limit is not None else None,
             request=request,
         )
-        return await send(self._active_pool(), call, decode)
+        return send(self._active_pool(), call, decode)
 
     def _limiter(self, url: str) -> AsyncLimiter:
         """The bucket of the endpoint family `url` belongs to."""

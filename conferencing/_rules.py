@@ -291,17 +291,21 @@ def build(cls: type[_T], fields: Mapping[str, Any]) -> _T:
     attrs would raise `TypeError` for an unknown or missing keyword; callers
     feeding rows from files deserve a `ValidationError` naming the field.
     """
-    known = {a.name: a for a in attrs.fields(cast("type[attrs.AttrsInstance]", cls))}
-    for name in fields:
-        if name not in known:
-            raise ValidationError(
-                f"{name} is not a field of {cls.__name__}; known fields: {', '.join(known)}",
-                field=name,
-            )
-    for name, attribute in known.items():
-        if attribute.default is attrs.NOTHING and attribute.init and name not in fields:
-            raise ValidationError(f"{name} is required", field=name)
-    return cls(**fields)
+    try:
+        return cls(**fields)
+    except TypeError:
+        # Only now, on the slow path, work out which name was wrong.
+        known = {a.name: a for a in attrs.fields(cast("type[attrs.AttrsInstance]", cls))}
+        for name in fields:
+            if name not in known:
+                raise ValidationError(
+                    f"{name} is not a field of {cls.__name__}; known fields: {', '.join(known)}",
+                    field=name,
+                ) from None
+        for name, attribute in known.items():
+            if attribute.default is attrs.NOTHING and attribute.init and name not in fields:
+                raise ValidationError(f"{name} is required", field=name) from None
+        raise
 
 
 # --- Validators added for the conference lifecycle --------------------------

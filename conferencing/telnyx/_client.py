@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -158,7 +158,9 @@ class TelnyxClient(BaseClient):
         request = _rules.request_from(CreateConferenceRequest, request, fields)
         return await self._command(self._conferences_url, request, decode_conference)
 
-    async def _command(self, url: str, request: object, decode: Callable[[Answer], _T]) -> _T:
+    def _command(
+        self, url: str, request: object, decode: Callable[[Answer], _T]
+    ) -> Coroutine[Any, Any, _T]:
         """POST a command that takes a `command_id`, making one up when the caller gave none.
 
         Telnyx ignores a repeated command with the same `command_id`, so with
@@ -167,9 +169,7 @@ class TelnyxClient(BaseClient):
         payload = CONVERTER.unstructure(request)
         if payload.get("command_id") is None:
             payload["command_id"] = str(uuid.uuid4())
-        return await self._send(
-            "POST", url, self._headers, _wire.dumps(payload), decode, idempotent=True
-        )
+        return self._send("POST", url, self._headers, _wire.dumps(payload), decode, idempotent=True)
 
     def _conference_url(self, conference_id: str) -> str:
         return f"{self._conferences_url}/{_rules.path_segment('conference_id', conference_id)}"
