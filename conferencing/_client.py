@@ -7,18 +7,20 @@ import os
 import re
 from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
-from typing import Any, ClassVar, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
 import yarl
-from aiolimiter import AsyncLimiter
 
 from ._errors import ClientClosedError, ConfigurationError
 from ._pool import SessionPool, check_seconds
 from ._ratelimit import RateLimit
 from ._retry import NO_RETRY, RetryPolicy
 from ._send import Answer, Call, Dialect, send
+
+if TYPE_CHECKING:
+    from aiolimiter import AsyncLimiter
 
 __all__ = ["AuthHeaders", "BaseClient", "credential", "json_headers"]
 

@@ -53,9 +53,16 @@ class _Slots:
         """Requests queued for a slot, cancelled ones not yet skipped included."""
         return len(self._waiters)
 
-    async def __aenter__(self) -> None:
+    def try_acquire(self) -> bool:
+        """Take a slot if one is free and nobody is queued; never waits."""
         if self._free and not self._waiters:
             self._free -= 1
+            return True
+        return False
+
+    async def acquire(self) -> None:
+        """Take a slot, queueing behind earlier requests until one is freed."""
+        if self.try_acquire():
             return
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
@@ -63,13 +70,11 @@ class _Slots:
             await waiter
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
-                self._release()  # handed a slot just as it was cancelled: pass it on
+                self.release()  # handed a slot just as it was cancelled: pass it on
             raise
 
-    async def __aexit__(self, *_exc: object) -> None:
-        self._release()
-
-    def _release(self) -> None:
+    def release(self) -> None:
+        """Give a slot back: to the oldest live waiter, or to the free count."""
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():  # a cancelled waiter is skipped

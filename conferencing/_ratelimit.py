@@ -7,8 +7,12 @@ Catapult counts its limits.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
-from aiolimiter import AsyncLimiter
+
+if TYPE_CHECKING:
+    from aiolimiter import AsyncLimiter
 
 __all__ = ["RateLimit"]
 
@@ -32,4 +36,7 @@ class RateLimit:
 
     def limiter(self) -> AsyncLimiter:
         """A new bucket with this limit."""
+        # Imported when a limit is first used: most clients have none.
+        from aiolimiter import AsyncLimiter  # noqa: PLC0415
+
         return AsyncLimiter(self.requests, self.period)

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import attrs
-import tenacity
 
 from ._errors import (
     ConferencingError,
@@ -36,6 +35,9 @@ from ._errors import (
     ServerError,
     TransportError,
 )
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 __all__ = ["DEFAULT_RETRY", "NO_RETRY", "RetryPolicy", "call_with_retries", "retry_reason"]
 
@@ -116,15 +118,17 @@ def outcome_unknown(exc: ConferencingError, *, request: object) -> OutcomeUnknow
     return None
 
 
-class _Wait(tenacity.wait.wait_base):
+class _Wait:
     """Exponential backoff with jitter, but never shorter than the provider asked."""
 
     def __init__(self, policy: RetryPolicy) -> None:
+        import tenacity  # noqa: PLC0415 - see call_with_retries
+
         self._backoff = tenacity.wait_exponential(
             multiplier=policy.backoff_initial, max=policy.backoff_max
         ) + tenacity.wait_random(0, policy.jitter)
 
-    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+    def __call__(self, retry_state: RetryCallState) -> float:
         backoff = self._backoff(retry_state)
         outcome = retry_state.outcome
         exc = outcome.exception() if outcome is not None else None
@@ -148,6 +152,11 @@ async def call_with_retries(
     first time pays nothing for retries; tenacity is handed that failure as
     its first attempt's outcome, then drives the rest.
     """
+    # Imported on the first retry, not with the package: most processes
+    # never retry, and every module kept in memory slows the garbage
+    # collector's full passes down a little.
+    import tenacity  # noqa: PLC0415
+
     tries = 0
 
     async def replay_then_attempt() -> _T:
@@ -157,7 +166,7 @@ async def call_with_retries(
             raise first_failure
         return await attempt()
 
-    def log_retry(state: tenacity.RetryCallState) -> None:
+    def log_retry(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome is not None else None
         reason = retry_reason(exc, idempotent=idempotent) if exc is not None else "?"
         sleep = state.next_action.sleep if state.next_action is not None else 0.0

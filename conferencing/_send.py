@@ -14,11 +14,10 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import aiohttp
 import attrs
-from aiolimiter import AsyncLimiter
 from multidict import CIMultiDictProxy
 
 from . import _wire
@@ -35,6 +34,9 @@ from ._errors import (
 )
 from ._pool import SessionPool
 from ._retry import NO_RETRY, RetryPolicy, call_with_retries, outcome_unknown, retry_reason
+
+if TYPE_CHECKING:
+    from aiolimiter import AsyncLimiter
 
 __all__ = ["MAX_BODY_BYTES", "Answer", "Call", "Dialect", "send"]
 
@@ -94,6 +96,10 @@ class Answer:
 async def send(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]) -> _T:
     """Send `call` through `pool`, retrying what is safe, and return the decoded answer.
 
+    The success path runs in this one coroutine (every frame and object per
+    request costs throughput); failures go to `_failed`, which retries by
+    calling `send` again with retries turned off.
+
     Raises:
         TransportError: the network failed (`RequestTimeout` for timeouts).
         APIError: the provider answered with a failure status (a subclass by status and code).
@@ -101,75 +107,85 @@ async def send(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]) ->
         OutcomeUnknownError: a non-idempotent call may or may not have been carried out.
         ClientClosedError: the pool is closed.
     """
-    started = time.monotonic()
-    try:
-        return await _attempt(pool, call, decode)
-    except ConferencingError as exc:
-        first = exc
-    try:
-        if call.retry.attempts > 1 and retry_reason(first, idempotent=call.idempotent):
-            return await call_with_retries(
-                call.retry,
-                first,
-                time.monotonic() - started,
-                lambda: _attempt(pool, call, decode),
-                idempotent=call.idempotent,
-                what=f"{call.dialect.name} {call.method} {call.url}",
-            )
-        raise first
-    except ConferencingError as exc:
-        if not call.idempotent:
-            unknown = outcome_unknown(exc, request=call.request)
-            if unknown is not None:
-                raise unknown from exc
-        raise
-
-
-async def _attempt(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]) -> _T:
-    """Send `call` once: the exchange, the status check, error mapping and decoding."""
+    started = time.perf_counter()
     origin = pool._origin(call.origin)  # noqa: SLF001 - the pool and the send path are one unit
     if call.limiter is not None:
         await call.limiter.acquire()
-    started = time.perf_counter()
+    slots = origin.slots
+    if not slots.try_acquire():
+        await slots.acquire()
     failure: ConferencingError | None = None
     try:
-        async with (
-            origin.slots,
-            origin.session.request(
-                call.method,
-                call.url,
-                data=call.body,
-                headers=call.headers,
-                allow_redirects=False,  # credentials must never follow a redirect
-                # aiohttp reads timeout=None as "no timeout at all", not as
-                # "the session's": pass the pool's own when the client has none.
-                timeout=call.timeout if call.timeout is not None else origin.session.timeout,
-            ) as response,
-        ):
+        async with origin.session.request(
+            call.method,
+            call.url,
+            data=call.body,
+            headers=call.headers,
+            allow_redirects=False,  # credentials must never follow a redirect
+            # aiohttp reads timeout=None as "no timeout at all", not as
+            # "the session's": pass the pool's own when the client has none.
+            timeout=call.timeout if call.timeout is not None else origin.session.timeout,
+        ) as response:
             status = response.status
             headers = response.headers
-            body, complete = await _read_capped(response)
+            length = response.content_length
+            if length is not None and length <= MAX_BODY_BYTES:
+                body, complete = await response.read(), True
+            else:
+                body, complete = await _read_capped(response)
     except (TimeoutError, aiohttp.ClientError) as exc:
         failure = _transport_error(call, exc)
     except RuntimeError:
         if not origin.session.closed:
             raise
         failure = ClientClosedError("the SessionPool was closed while a request was under way")
-    if failure is not None:
-        # Raised outside the handler, so neither chained nor in `__context__`:
-        # aiohttp's errors carry the request's headers, and with them the
-        # credentials, in their repr. Our message keeps what they said.
-        raise failure
-    if _log.isEnabledFor(logging.DEBUG):
-        _log.debug(
-            "%s %s %s -> %d in %.1f ms",
-            call.dialect.name,
-            call.method,
-            call.url,
-            status,
-            (time.perf_counter() - started) * 1000,
-        )
-    return _conclude(call, status, headers, body, decode, complete=complete)
+    finally:
+        slots.release()
+    if failure is None:
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug(
+                "%s %s %s -> %d in %.1f ms",
+                call.dialect.name,
+                call.method,
+                call.url,
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
+        try:
+            return _conclude(call, status, headers, body, decode, complete=complete)
+        except ConferencingError as exc:
+            failure = exc
+    # Handled outside the `except` clauses above, so that nothing is chained
+    # to aiohttp's errors, whose repr holds the request headers (credentials).
+    return await _failed(pool, call, decode, failure, time.perf_counter() - started)
+
+
+async def _failed(
+    pool: SessionPool,
+    call: Call,
+    decode: Callable[[Answer], _T],
+    failure: ConferencingError,
+    elapsed: float,
+) -> _T:
+    """Retry what is safe to retry; otherwise raise, as `OutcomeUnknownError` where due."""
+    if call.retry.attempts > 1 and retry_reason(failure, idempotent=call.idempotent):
+        once = attrs.evolve(call, retry=NO_RETRY)
+        try:
+            return await call_with_retries(
+                call.retry,
+                failure,
+                elapsed,
+                lambda: send(pool, once, decode),
+                idempotent=call.idempotent,
+                what=f"{call.dialect.name} {call.method} {call.url}",
+            )
+        except ConferencingError as exc:
+            failure = exc
+    if not call.idempotent:
+        unknown = outcome_unknown(failure, request=call.request)
+        if unknown is not None:
+            raise unknown from failure
+    raise failure
 
 
 def _conclude(
@@ -231,10 +247,7 @@ def _transport_error(call: Call, exc: Exception) -> TransportError:
 
 
 async def _read_capped(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
-    """Read the body up to `MAX_BODY_BYTES`; say whether that was all of it."""
-    length = response.content_length
-    if length is not None and length <= MAX_BODY_BYTES:
-        return await response.read(), True
+    """Read a body of unknown or large size up to `MAX_BODY_BYTES`; say whether that was all."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_any():

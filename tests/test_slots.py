@@ -14,9 +14,10 @@ async def test_waiters_are_served_in_arrival_order() -> None:
     release = asyncio.Event()
 
     async def hold(n: int) -> None:
-        async with slots:
-            order.append(n)
-            await release.wait()
+        await slots.acquire()
+        order.append(n)
+        await release.wait()
+        slots.release()
 
     first = asyncio.create_task(hold(0))
     await asyncio.sleep(0)
@@ -32,40 +33,40 @@ async def test_waiters_are_served_in_arrival_order() -> None:
 async def test_a_newcomer_queues_behind_waiters() -> None:
     """While anyone waits, a new request does not take a slot ahead of them."""
     slots = _Slots(1)
-    await slots.__aenter__()
-    waiter = asyncio.create_task(slots.__aenter__())
+    await slots.acquire()
+    waiter = asyncio.create_task(slots.acquire())
     await asyncio.sleep(0)
 
-    await slots.__aexit__(None, None, None)  # handed straight to the waiter
-    newcomer = asyncio.create_task(slots.__aenter__())
+    slots.release()  # handed straight to the waiter
+    newcomer = asyncio.create_task(slots.acquire())
     await asyncio.sleep(0)
 
     assert waiter.done()
     assert not newcomer.done()
-    await slots.__aexit__(None, None, None)
+    slots.release()
     await asyncio.wait_for(newcomer, 1)
-    await slots.__aexit__(None, None, None)
+    slots.release()
     assert 1 == slots.free
 
 
 async def test_cancelled_waiters_give_back_every_slot() -> None:
     """Cancelling queued requests, before or after a slot reached them, loses no slot."""
     slots = _Slots(2)
-    await slots.__aenter__()
-    await slots.__aenter__()
-    queued = [asyncio.create_task(slots.__aenter__()) for _ in range(4)]
+    await slots.acquire()
+    await slots.acquire()
+    queued = [asyncio.create_task(slots.acquire()) for _ in range(4)]
     await asyncio.sleep(0)
 
     queued[0].cancel()  # cancelled while waiting
-    await slots.__aexit__(None, None, None)  # handed to queued[1]...
+    slots.release()  # handed to queued[1]...
     queued[1].cancel()  # ...which is cancelled before it runs: it passes the slot on
     await asyncio.gather(*queued[:3], return_exceptions=True)
 
     assert not queued[2].cancelled()
     assert not queued[3].done()
-    await slots.__aexit__(None, None, None)  # the other first holder leaves
+    slots.release()  # the other first holder leaves
     await asyncio.wait_for(queued[3], 1)
-    await slots.__aexit__(None, None, None)  # queued[2] leaves
-    await slots.__aexit__(None, None, None)  # queued[3] leaves
+    slots.release()  # queued[2] leaves
+    slots.release()  # queued[3] leaves
     assert 2 == slots.free
     assert 0 == slots.waiting
