@@ -1,0 +1,342 @@
+"""Turning worker runs into medians, ratios, target checks, a Markdown table and plots."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+__all__ = [
+    "TARGET_P99_OVER_P50",
+    "TARGET_VS_RAW",
+    "TARGET_VS_SDK",
+    "Summary",
+    "baseline_of",
+    "markdown",
+    "plot",
+    "summarize",
+    "targets",
+]
+
+#: The issue's targets: ratios from one run on one machine.
+TARGET_VS_RAW: Final = 1.0
+TARGET_VS_SDK: Final = 5.0
+TARGET_P99_OVER_P50: Final = 3.0
+
+#: Rows where other processes took more of the client CPU than this say so.
+_NOTED_CONTENTION: Final = 0.05
+
+OURS: Final = ("conferencing-telnyx", "conferencing-catapult")
+SDKS: Final = ("telnyx-sdk-aiohttp", "telnyx-sdk-httpx")
+#: The raw aiohttp client doing the same provider's POST; `raw-aiohttp` is Telnyx's.
+_RAW_OF: Final = {
+    "conferencing-catapult": "raw-aiohttp-catapult",
+    "raw-aiohttp-catapult": "raw-aiohttp-catapult",
+}
+
+
+def baseline_of(client: str, present: Iterable[str]) -> str:
+    """The raw aiohttp client `client` is compared with: same provider when measured."""
+    wanted = _RAW_OF.get(client, "raw-aiohttp")
+    return wanted if wanted in set(present) else "raw-aiohttp"
+
+
+@dataclass
+class Summary:
+    """One client at one concurrency, over its repetitions."""
+
+    client: str
+    concurrency: int
+    runs: int
+    rps_median: float
+    rps_min: float
+    rps_max: float
+    cpu_us_median: float
+    gc_us_median: float | None
+    p50_ms: float
+    p99_ms: float
+    p99_over_p50: float
+    completed: int
+    errors: int
+    time_capped: bool
+    server_cpu_us: float | None
+    contention: float | None = None
+    first_error: str | None = None
+    vs_raw: float | None = None
+    vs_raw_client: str | None = None
+    vs_raw_telnyx: float | None = None
+    vs_sdk: float | None = None
+    vs_sdk_client: str | None = None
+    rps_runs: list[float] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data, for JSON."""
+        return asdict(self)
+
+
+def _median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else math.nan
+
+
+def summarize(runs: Sequence[Mapping[str, Any]]) -> list[Summary]:
+    """Group runs by (client, concurrency), take medians, then the ratios at each concurrency."""
+    groups: dict[tuple[str, int], list[Mapping[str, Any]]] = {}
+    for run in runs:
+        groups.setdefault((run["client"], run["concurrency"]), []).append(run)
+    summaries = []
+    for (client, concurrency), group in groups.items():
+        rps = [float(r["rps"]) for r in group]
+        p50 = _median([r["latency_ms"]["p50"] for r in group])
+        p99 = _median([r["latency_ms"]["p99"] for r in group])
+        server = [r["server_cpu_us"] for r in group if r.get("server_cpu_us") is not None]
+        others = [
+            max(r.get("contention") or 0.0, r.get("others_cpus") or 0.0)
+            for r in group
+            if r.get("contention") is not None or r.get("others_cpus") is not None
+        ]
+        summaries.append(
+            Summary(
+                client=client,
+                concurrency=concurrency,
+                runs=len(group),
+                rps_median=_median(rps),
+                rps_min=min(rps),
+                rps_max=max(rps),
+                cpu_us_median=_median([r["cpu_us_per_request"] for r in group]),
+                gc_us_median=_median([r["gc_us_per_request"] for r in group])
+                if all("gc_us_per_request" in r for r in group)
+                else None,
+                p50_ms=p50,
+                p99_ms=p99,
+                p99_over_p50=p99 / p50 if p50 > 0 else math.nan,
+                completed=sum(r["completed"] for r in group),
+                errors=sum(r["errors"] for r in group),
+                time_capped=any(r["time_capped"] for r in group),
+                server_cpu_us=_median(server) if server else None,
+                contention=_median(others) if others else None,
+                first_error=next((r["first_error"] for r in group if r["first_error"]), None),
+                rps_runs=rps,
+            )
+        )
+    by_key = {(s.client, s.concurrency): s for s in summaries}
+    present = {s.client for s in summaries}
+    for s in summaries:
+        raw_name = baseline_of(s.client, present)
+        raw = by_key.get((raw_name, s.concurrency))
+        if raw is not None and raw.rps_median > 0:
+            s.vs_raw, s.vs_raw_client = s.rps_median / raw.rps_median, raw_name
+        telnyx_raw = by_key.get(("raw-aiohttp", s.concurrency))
+        if telnyx_raw is not None and telnyx_raw.rps_median > 0:
+            s.vs_raw_telnyx = s.rps_median / telnyx_raw.rps_median
+        sdks = [by_key[(n, s.concurrency)] for n in SDKS if (n, s.concurrency) in by_key]
+        if sdks:
+            fastest = max(sdks, key=lambda x: x.rps_median)
+            if fastest.rps_median > 0:
+                s.vs_sdk, s.vs_sdk_client = s.rps_median / fastest.rps_median, fastest.client
+    order = {
+        name: i for i, name in enumerate((*OURS, "raw-aiohttp", "raw-aiohttp-catapult", *SDKS))
+    }
+    summaries.sort(key=lambda s: (s.concurrency, order.get(s.client, 99), s.client))
+    return summaries
+
+
+def targets(summaries: Sequence[Summary]) -> list[dict[str, Any]]:
+    """The issue's targets, checked for each of our clients at each concurrency."""
+    checks = []
+    for s in summaries:
+        if s.client not in OURS:
+            continue
+        checks.append(
+            {
+                "client": s.client,
+                "concurrency": s.concurrency,
+                "vs_raw": s.vs_raw,
+                "vs_raw_client": s.vs_raw_client,
+                "vs_raw_met": s.vs_raw is not None and s.vs_raw >= TARGET_VS_RAW,
+                "vs_raw_telnyx": s.vs_raw_telnyx,
+                "vs_sdk": s.vs_sdk,
+                "vs_sdk_met": s.vs_sdk is not None and s.vs_sdk >= TARGET_VS_SDK,
+                "p99_over_p50": s.p99_over_p50,
+                "p99_over_p50_met": s.p99_over_p50 <= TARGET_P99_OVER_P50,
+            }
+        )
+    return checks
+
+
+def _num(value: float | None, digits: int = 0, suffix: str = "") -> str:
+    if value is None or math.isnan(value):
+        return "n/a"
+    return f"{value:,.{digits}f}{suffix}"
+
+
+def _mark(met: bool) -> str:
+    return "yes" if met else "**no**"
+
+
+def markdown(
+    summaries: Sequence[Summary],
+    meta: Mapping[str, Any],
+    validation: Sequence[Mapping[str, Any]] | None,
+) -> str:
+    """The results page: setup, the table, the targets, validation costs, notes."""
+    server = meta["server"]
+    machine = meta["machine"]
+    lines = [
+        "# conferencing benchmark results",
+        "",
+        f"`{meta['command']}` on {meta['date']} (commit `{meta.get('commit') or '?'}`).",
+        "",
+        (
+            f"- **Server**: {server['label']}, {_num(server.get('cpu_us_per_request'), 1)} µs "
+            f"of server CPU per request, pinned to {server.get('cpu', 'any CPU')}."
+        ),
+        (
+            f"- **Machine**: {machine['cpu_model']}, {machine['cpus']} CPUs; "
+            f"Python {machine['python']}, aiohttp {machine['versions'].get('aiohttp', '?')}, "
+            f"telnyx {machine['versions'].get('telnyx', 'not installed')}, "
+            f"{machine['platform']}."
+        ),
+        (
+            f"- **Clients**: each run in its own process on {meta['client_cpu']}, "
+            f"event loop **{meta['loop']}**; {meta['requests']:,} requests per run after one "
+            f"warm-up request per task, at most {meta['time_limit']:g} s per run; "
+            f"{meta['repeat']} repetition(s), clients interleaved."
+        ),
+        "",
+        (
+            "req/s is the median over repetitions [min-max]; CPU is the client process's "
+            "CPU time per request (*of which GC*: in the cyclic garbage collector); "
+            "latencies are medians over repetitions of each run's "
+            "p50 and p99. *xraw* divides by raw aiohttp doing the same provider's POST; "
+            "*xSDK* by the faster official Telnyx SDK backend at that concurrency."
+        ),
+        "",
+        (
+            "| Client | Concurrency | req/s | CPU µs/req | of which GC | p50 ms | p99 ms | p99/p50 "
+            "| xraw | xSDK | Notes |"
+        ),
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for s in summaries:
+        notes = []
+        if s.time_capped:
+            notes.append(f"time cap: {s.completed:,} done in {s.runs} run(s)")
+        if s.contention is not None and s.contention > _NOTED_CONTENTION:
+            notes.append(f"other processes busy: {s.contention:.2f} CPU")
+        if s.errors:
+            notes.append(f"{s.errors:,} errors ({s.first_error})")
+        spread = f"{_num(s.rps_median)} [{_num(s.rps_min)}-{_num(s.rps_max)}]"
+        name = f"**{s.client}**" if s.client in OURS else s.client
+        lines.append(
+            f"| {name} | {s.concurrency} | {spread} | {_num(s.cpu_us_median)} "
+            f"| {_num(s.gc_us_median)} "
+            f"| {_num(s.p50_ms, 1)} | {_num(s.p99_ms, 1)} | {_num(s.p99_over_p50, 1)} "
+            f"| {_num(s.vs_raw, 2, 'x')} | {_num(s.vs_sdk, 1, 'x')} | {'; '.join(notes)} |"
+        )
+    checks = targets(summaries)
+    if checks:
+        lines += [
+            "",
+            "## Targets",
+            "",
+            (
+                f"≥ {TARGET_VS_RAW:g}x raw aiohttp, ≥ {TARGET_VS_SDK:g}x the faster SDK backend, "
+                f"p99 ≤ {TARGET_P99_OVER_P50:g}x p50."
+            ),
+            "",
+            (
+                "| Client | Concurrency | xraw (same provider) | met | xraw-aiohttp (Telnyx) "
+                "| xSDK | met | p99/p50 | met |"
+            ),
+            "|---|--:|--:|:-:|--:|--:|:-:|--:|:-:|",
+        ]
+        lines += [
+            f"| {c['client']} | {c['concurrency']} | {_num(c['vs_raw'], 2, 'x')} "
+            f"| {_mark(c['vs_raw_met'])} | {_num(c['vs_raw_telnyx'], 2, 'x')} "
+            f"| {_num(c['vs_sdk'], 1, 'x')} | {_mark(c['vs_sdk_met'])} "
+            f"| {_num(c['p99_over_p50'], 1)} | {_mark(c['p99_over_p50_met'])} |"
+            for c in checks
+        ]
+    if validation:
+        lines += [
+            "",
+            "## Validation and serialization alone",
+            "",
+            "µs per call, best of 5 (in the runner's process, no I/O).",
+            "",
+            "| Provider | Step | µs |",
+            "|---|---|--:|",
+        ]
+        lines += [f"| {v['provider']} | {v['step']} | {_num(v['us'], 2)} |" for v in validation]
+    lines += ["", "## Notes", ""]
+    lines += [f"- {note}" for note in meta.get("notes", [])]
+    lines += ["", "![requests per second against concurrency](throughput.png)", ""]
+    return "\n".join(lines)
+
+
+def plot(summaries: Sequence[Summary], meta: Mapping[str, Any], out: Path) -> list[Path]:
+    """Draw throughput.png (req/s) and latency.png (p50, p99); return the files written."""
+    import matplotlib as mpl  # noqa: PLC0415 - the runner works without it, minus plots
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    clients = list(dict.fromkeys(s.client for s in summaries))
+    levels = sorted({s.concurrency for s in summaries})
+    subtitle = f"{meta['server']['label']} · {meta['machine']['cpu_model']} · loop {meta['loop']}"
+    written = []
+
+    fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
+    for client in clients:
+        rows = sorted((s for s in summaries if s.client == client), key=lambda s: s.concurrency)
+        x = [s.concurrency for s in rows]
+        y = [s.rps_median for s in rows]
+        low = [s.rps_median - s.rps_min for s in rows]
+        high = [s.rps_max - s.rps_median for s in rows]
+        ours = client in OURS
+        ax.errorbar(
+            x,
+            y,
+            yerr=[low, high],
+            marker="o",
+            capsize=4,
+            linewidth=2.5 if ours else 1.5,
+            linestyle="-" if ours or client.startswith("raw") else "--",
+            label=client,
+        )
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(levels, [str(level) for level in levels])
+    ax.set_xlabel("concurrency (requests in flight)")
+    ax.set_ylabel("requests per second (median, min-max)")
+    ax.set_ylim(bottom=0)
+    ax.grid(visible=True, alpha=0.3)
+    ax.set_title(f"create-conference throughput, one client core\n{subtitle}", fontsize=10)
+    ax.legend(fontsize=9)
+    path = out / "throughput.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    written.append(path)
+
+    fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
+    for index, client in enumerate(clients):
+        rows = sorted((s for s in summaries if s.client == client), key=lambda s: s.concurrency)
+        color = f"C{index}"
+        x = [s.concurrency for s in rows]
+        ax.plot(x, [s.p99_ms for s in rows], marker="o", color=color, label=f"{client} p99")
+        ax.plot(x, [s.p50_ms for s in rows], marker=".", linestyle=":", color=color)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xticks(levels, [str(level) for level in levels])
+    ax.set_xlabel("concurrency (requests in flight)")
+    ax.set_ylabel("latency, ms (solid p99, dotted p50)")
+    ax.grid(visible=True, which="both", alpha=0.3)
+    ax.set_title(f"create-conference latency\n{subtitle}", fontsize=10)
+    ax.legend(fontsize=9)
+    path = out / "latency.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    written.append(path)
+    return written
