@@ -338,7 +338,8 @@ def _run_loop(coroutine: Coroutine[Any, Any, dict[str, Any]], loop: str) -> dict
     if loop == "uvloop":
         import uvloop  # noqa: PLC0415 - only when asked for, in this process only
 
-        return uvloop.run(coroutine)
+        result: dict[str, Any] = uvloop.run(coroutine)
+        return result
     return asyncio.run(coroutine)
 
 
