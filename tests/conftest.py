@@ -1,14 +1,16 @@
-"""Shared fixtures: HTTP mocking for unit tests, the emulator for integration tests."""
+"""Shared fixtures: HTTP mocking for unit tests, and a session pool closed after each test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from aiohttp import ClientResponse
 from aioresponses import aioresponses
 from aioresponses import core as aioresponses_core
+
+from conferencing import SessionPool
 
 
 class _SentWriter:
@@ -23,6 +25,13 @@ class _CompatResponse(ClientResponse):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("stream_writer", _SentWriter())
         super().__init__(*args, **kwargs)
+
+
+@pytest.fixture
+async def pool() -> AsyncIterator[SessionPool]:
+    """A pool closed at the end of the test."""
+    async with SessionPool() as shared:
+        yield shared
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import base64
 import json
 import logging
 import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -55,13 +54,6 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No credential leaks in from the environment running the tests."""
     for name in ENV:
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-async def pool() -> AsyncIterator[SessionPool]:
-    """A pool closed at the end of the test."""
-    async with SessionPool() as shared:
-        yield shared
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -84,13 +83,6 @@ CATAPULT_429 = {
         {"name": "requestPath", "value": "users/{{userId}}/account"},
     ],
 }
-
-
-@pytest.fixture
-async def pool() -> AsyncIterator[SessionPool]:
-    """A pool closed at the end of the test."""
-    async with SessionPool() as shared:
-        yield shared
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -41,12 +40,6 @@ CONFERENCE = {
     }
 }
 CREATED = {"Location": "/v1/users/u-1/conferences/c-1"}
-
-
-@pytest.fixture
-async def pool() -> AsyncIterator[SessionPool]:
-    async with SessionPool() as shared:
-        yield shared
 
 
 def telnyx_client(pool: SessionPool, retry: RetryPolicy | None = FAST) -> TelnyxClient:

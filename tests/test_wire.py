@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,13 +49,6 @@ CONFERENCE = {
     },
     "connection_id": "3fa85f64-9191-4567-b3fc-2c963f66afa6",
 }
-
-
-@pytest.fixture
-async def pool() -> AsyncIterator[SessionPool]:
-    """A pool closed at the end of the test."""
-    async with SessionPool() as shared:
-        yield shared
 
 
 @pytest.fixture

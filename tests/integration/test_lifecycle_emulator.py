@@ -43,12 +43,6 @@ async def emu() -> AsyncIterator[Emulator]:
 
 
 @pytest.fixture
-async def pool() -> AsyncIterator[SessionPool]:
-    async with SessionPool() as shared:
-        yield shared
-
-
-@pytest.fixture
 def cp(emu: Emulator, pool: SessionPool) -> CatapultClient:
     return CatapultClient(
         emu.catapult_user_id,
