@@ -226,18 +226,18 @@ class BaseClient:
         sent, kept on an `OutcomeUnknownError`. Not a coroutine itself, so
         that each request runs one frame fewer.
         """
-        call = Call(
-            dialect=self._dialect,
-            origin=self._origin,
-            method=method,
-            url=url,
-            headers=headers,
-            body=body,
-            timeout=self._timeout,
-            idempotent=idempotent,
-            retry=self._retry,
-            limiter=self._limiter(url) if self._rate_limit is not None else None,
-            request=request,
+        call = Call(  # positionally: one is built per request
+            self._dialect,
+            self._origin,
+            method,
+            url,
+            headers,
+            body,
+            self._timeout,
+            idempotent,
+            self._retry,
+            self._limiter(url) if self._rate_limit is not None else None,
+            request,
         )
         return send(self._active_pool(), call, decode)
 

@@ -19,6 +19,7 @@ import attrs
 from ._errors import ValidationError
 
 __all__ = [
+    "MAX_JSON_INT",
     "build",
     "e164",
     "e164_or_sip_uri",
@@ -43,6 +44,9 @@ __all__ = [
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 _T = TypeVar("_T")
 
+#: The largest integer a request may carry: JSON numbers go out as signed 64-bit.
+MAX_JSON_INT: Final = 2**63 - 1
+
 _E164: Final = re.compile(r"\+[1-9][0-9]{1,14}")
 # What may stand in a URL path segment without quoting or ambiguity: RFC 3986
 # unreserved characters plus the sub-delims and ':' '@' that ids use in
@@ -64,6 +68,8 @@ def _type_name(value: object) -> str:
 def _encodable(attribute: attrs.Attribute[Any], value: str) -> None:
     # A lone surrogate (text read with errors="surrogateescape") cannot be
     # sent as UTF-8 JSON; say so now rather than fail while encoding.
+    if value.isascii():  # constant time; most text is ASCII
+        return
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -138,6 +144,11 @@ def int_range(low: int, high: int | None, unit: str = "") -> Validator:
         if value < low or (high is not None and value > high):
             raise ValidationError(
                 f"{_field(attribute)} must be {rule}, got {value}",
+                field=attribute.name,
+            )
+        if value > MAX_JSON_INT:
+            raise ValidationError(
+                f"{_field(attribute)} must be at most {MAX_JSON_INT} (64 bits), got {value}",
                 field=attribute.name,
             )
 

@@ -6,28 +6,37 @@ converter (its dialect), built here from the same parts.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from types import NoneType, UnionType
+from typing import Any, Union, get_args, get_origin
 
 import attrs
 import cattrs
+import orjson
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ._errors import ValidationError
 
 __all__ = ["dumps", "loads", "make_converter", "parse_datetime"]
 
-_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
 
 def dumps(payload: Any) -> bytes:
-    """Encode a JSON payload compactly as UTF-8."""
-    return _encoder.encode(payload).encode()
+    """Encode a JSON payload compactly as UTF-8.
+
+    Raises `ValidationError` for what JSON cannot carry (an integer beyond
+    64 bits, a lone surrogate, a value of no JSON type): request classes
+    refuse those field by field first, so this guards only what they pass on.
+    """
+    try:
+        return orjson.dumps(payload)
+    except orjson.JSONEncodeError as exc:
+        raise ValidationError(f"the request cannot be sent as JSON: {exc}") from None
 
 
 def loads(raw: bytes | str) -> Any:
     """Decode a JSON document; raises `ValueError` on anything that is not JSON."""
-    return json.loads(raw)
+    return orjson.loads(raw)
 
 
 def parse_datetime(value: object, _type: object = None) -> datetime:
@@ -43,13 +52,54 @@ def parse_datetime(value: object, _type: object = None) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def _exactly(kind: type[Any]) -> Callable[[Any, Any], Any]:
-    def structure(value: Any, _type: Any) -> Any:
-        if type(value) is not kind:
-            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
-        return value
+def _exactly(kind: type[Any], *, optional: bool = False) -> Callable[[Any, Any], Any]:
+    if optional:
+
+        def structure(value: Any, _type: Any) -> Any:
+            if value is None or type(value) is kind:
+                return value
+            raise TypeError(f"expected {kind.__name__} or null, got {type(value).__name__}")
+
+    else:
+
+        def structure(value: Any, _type: Any) -> Any:
+            if type(value) is not kind:
+                raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+            return value
 
     return structure
+
+
+def _optional_of(type_: Any) -> Any:
+    """`X` when `type_` is `X | None` (or `Optional[X]`); None otherwise."""
+    if get_origin(type_) not in (Union, UnionType):
+        return None
+    args = get_args(type_)
+    if len(args) != 2 or NoneType not in args:  # noqa: PLR2004 - X and None
+        return None
+    return args[0] if args[1] is NoneType else args[1]
+
+
+def _optional_hooks(converter: cattrs.Converter) -> None:
+    """Structure `X | None` with X's own hook, looked up once.
+
+    cattrs' generic optional hook dispatches on X for every value; answers
+    are mostly optional fields, so resolving X when the class's structuring
+    code is generated makes decoding about a third faster.
+    """
+
+    def factory(type_: Any) -> Callable[[Any, Any], Any]:
+        inner = _optional_of(type_)
+        if inner in (str, int, bool):
+            return _exactly(inner, optional=True)
+        hook = converter.get_structure_hook(inner)
+
+        def structure(value: Any, _type: Any) -> Any:
+            return None if value is None else hook(value, inner)
+
+        return structure
+
+    converter.register_structure_hook_factory(lambda t: _optional_of(t) is not None, factory)
 
 
 def make_converter(rename: Callable[[str], str] | None = None) -> cattrs.Converter:
@@ -68,6 +118,26 @@ def make_converter(rename: Callable[[str], str] | None = None) -> cattrs.Convert
     converter.register_structure_hook(int, _exactly(int))
     converter.register_structure_hook(datetime, parse_datetime)
     converter.register_unstructure_hook(datetime, datetime.isoformat)
+    _optional_hooks(converter)
+
+    def structure_factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
+        overrides = (
+            {a.name: override(rename=rename(a.name)) for a in attrs.fields(cls)}
+            if rename is not None
+            else {}
+        )
+        from_dict = make_dict_structure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
+
+        def structure(value: Any, type_: Any) -> Any:
+            # cattrs reads any container with `in` and `[]`: a string where
+            # an object belongs would decode as an object with no fields.
+            if type(value) is not dict:
+                raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+            return from_dict(value, type_)
+
+        return structure
+
+    converter.register_structure_hook_factory(attrs.has, structure_factory)
     if rename is not None:
         _rename = rename
 
@@ -80,10 +150,5 @@ def make_converter(rename: Callable[[str], str] | None = None) -> cattrs.Convert
                 **overrides,  # type: ignore[arg-type]
             )
 
-        def structure_factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
-            overrides = {a.name: override(rename=_rename(a.name)) for a in attrs.fields(cls)}
-            return make_dict_structure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
-
         converter.register_unstructure_hook_factory(attrs.has, unstructure_factory)
-        converter.register_structure_hook_factory(attrs.has, structure_factory)
     return converter

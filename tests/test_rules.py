@@ -290,6 +290,17 @@ def test_telnyx_duration_minutes_rejects_non_int(minutes: object) -> None:
     rejected(telnyx_request, "duration_minutes", minutes, "int")
 
 
+@pytest.mark.parametrize("minutes", [2**63, 10**30])
+def test_telnyx_duration_minutes_rejects_more_than_64_bits(minutes: int) -> None:
+    """An unbounded int field still stops where JSON numbers go out as 64-bit."""
+    rejected(telnyx_request, "duration_minutes", minutes, "64 bits")
+
+
+def test_telnyx_duration_minutes_accepts_the_64_bit_maximum() -> None:
+    """The largest signed 64-bit value is still a valid `duration_minutes`."""
+    assert 2**63 - 1 == telnyx_request(duration_minutes=2**63 - 1).duration_minutes
+
+
 def test_telnyx_hold_audio_url_alone_is_valid() -> None:
     """`hold_audio_url` alone is a valid request."""
     url = "http://example.com/message.wav"

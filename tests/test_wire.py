@@ -18,6 +18,8 @@ from conferencing import (
     ResponseDecodeError,
     SessionPool,
     TelnyxClient,
+    ValidationError,
+    _wire,
     catapult,
     telnyx,
 )
@@ -213,7 +215,10 @@ async def test_telnyx_generates_a_uuid_command_id(http: aioresponses, tx: Telnyx
     await tx.create_conference(call_control_id=CCID, name="Business")
     command_id = only_body(http, TELNYX_URL)["command_id"]
     assert isinstance(command_id, str)
-    assert command_id == str(uuid.UUID(command_id))
+    parsed = uuid.UUID(command_id)
+    assert command_id == str(parsed)
+    assert 4 == parsed.version
+    assert uuid.RFC_4122 == parsed.variant
 
 
 async def test_telnyx_generated_command_ids_differ_per_call(
@@ -426,6 +431,27 @@ async def test_telnyx_minimal_answer_is_decoded(http: aioresponses, tx: TelnyxCl
     assert conference.ended_by is None
 
 
+async def test_telnyx_null_optional_fields_are_none(http: aioresponses, tx: TelnyxClient) -> None:
+    """Optional fields sent as null decode as None, nested objects included."""
+    nulls = {"updated_at": None, "region": None, "ended_by": None, "connection_id": None}
+    http.post(TELNYX_URL, payload={"data": {**CONFERENCE, **nulls}})
+    conference = await tx.create_conference(call_control_id=CCID, name="Business")
+    assert (None, None, None, None) == (
+        conference.updated_at,
+        conference.region,
+        conference.ended_by,
+        conference.connection_id,
+    )
+
+
+def test_a_body_json_cannot_carry_is_a_validation_error() -> None:
+    """What reaches the encoder unchecked (extra fields) fails typed, before sending."""
+    with pytest.raises(ValidationError, match="cannot be sent as JSON"):
+        _wire.dumps({"duration_minutes": 2**64})
+    with pytest.raises(ValidationError, match="cannot be sent as JSON"):
+        _wire.dumps({"tags": {"a", "set"}})
+
+
 async def test_telnyx_unknown_fields_are_ignored(http: aioresponses, tx: TelnyxClient) -> None:
     """Fields Telnyx adds to `data` or the envelope do not break decoding."""
     http.post(
@@ -453,6 +479,10 @@ def _without(key: str) -> dict[str, Any]:
         json.dumps({"data": {**CONFERENCE, "created_at": "yesterday"}}),
         json.dumps({"data": {**CONFERENCE, "id": None}}),
         json.dumps({"data": {**CONFERENCE, "id": 12345}}),
+        json.dumps({"data": {**CONFERENCE, "region": 5}}),
+        json.dumps({"data": {**CONFERENCE, "updated_at": 5}}),
+        json.dumps({"data": {**CONFERENCE, "ended_by": "someone"}}),
+        json.dumps({"data": {**CONFERENCE, "ended_by": {"call_control_id": 7}}}),
         json.dumps({"data": None}),
         json.dumps({"data": [CONFERENCE]}),
         json.dumps([{"data": CONFERENCE}]),
@@ -468,6 +498,10 @@ def _without(key: str) -> dict[str, Any]:
         "bad-created_at",
         "null-id",
         "numeric-id",
+        "numeric-region",
+        "numeric-updated_at",
+        "string-ended_by",
+        "numeric-ended_by-call_control_id",
         "null-data",
         "list-data",
         "array",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import quote, urlencode
@@ -44,6 +43,7 @@ from ._wire import (
     decode_conference_page,
     decode_participant,
     decode_participant_page,
+    new_command_id,
 )
 
 __all__ = ["DEFAULT_BASE_URL", "TelnyxClient"]
@@ -72,7 +72,7 @@ def _leg_request(cls: type[_R], request: object, fields: Mapping[str, Any]) -> _
 def _with_command_id(request: _C) -> _C:
     """The request with a fresh `command_id` if it has none, so the caller can learn it."""
     if request.command_id is None:
-        return attrs.evolve(request, command_id=str(uuid.uuid4()))  # type: ignore[misc]
+        return attrs.evolve(request, command_id=new_command_id())  # type: ignore[misc]
     return request
 
 
@@ -168,7 +168,7 @@ class TelnyxClient(BaseClient):
         """
         payload = CONVERTER.unstructure(request)
         if payload.get("command_id") is None:
-            payload["command_id"] = str(uuid.uuid4())
+            payload["command_id"] = new_command_id()
         return self._send("POST", url, self._headers, _wire.dumps(payload), decode, idempotent=True)
 
     def _conference_url(self, conference_id: str) -> str:

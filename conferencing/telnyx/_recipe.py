@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -17,6 +16,7 @@ from ._models import (
     CreateConferenceRequest,
     JoinRequest,
 )
+from ._wire import new_command_id
 
 if TYPE_CHECKING:
     from ._client import TelnyxClient
@@ -118,9 +118,9 @@ async def start_conference_call(
         },
     )
     if create.command_id is None:
-        create = attrs.evolve(create, command_id=str(uuid.uuid4()))
+        create = attrs.evolve(create, command_id=new_command_id())
     joins = [
-        attrs.evolve(join, call_control_id=leg, command_id=str(uuid.uuid4())) for leg in legs[1:]
+        attrs.evolve(join, call_control_id=leg, command_id=new_command_id()) for leg in legs[1:]
     ]
 
     # Every request is valid: only now does anything go out. Without the
