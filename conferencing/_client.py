@@ -10,8 +10,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from urllib.parse import urlsplit
 
-import aiohttp
 import yarl
+from multidict import CIMultiDict
 
 from ._errors import ClientClosedError, ConfigurationError
 from ._pool import SessionPool, check_seconds
@@ -75,12 +75,18 @@ def _usable_host(raw_host: str) -> bool:
     return 0 < len(name) <= _MAX_HOST and all(_LABEL.fullmatch(label) for label in name.split("."))
 
 
-class AuthHeaders(dict[str, str]):
-    """Request headers whose repr never shows the `Authorization` value."""
+class AuthHeaders(CIMultiDict[str]):
+    """Request headers whose repr never shows the `Authorization` value.
+
+    A `CIMultiDict`, the type aiohttp keeps headers in, so that it need not
+    convert them on every request.
+    """
 
     def __repr__(self) -> str:
         shown = {k: ("***" if k.lower() == "authorization" else v) for k, v in self.items()}
         return f"AuthHeaders({shown!r})"
+
+    __str__ = __repr__
 
 
 def json_headers(authorization: str) -> AuthHeaders:
@@ -182,7 +188,7 @@ class BaseClient:
             raise ConfigurationError(f"{name} rate_limit must be a RateLimit or None")
         self._pool = pool
         self._owns_pool = pool is None
-        self._timeout = aiohttp.ClientTimeout(total=timeout) if timeout is not None else None
+        self._timeout = float(timeout) if timeout is not None else None
         self._retry = retry if retry is not None else NO_RETRY
         self._rate_limit = rate_limit
         self._limiters: dict[str, AsyncLimiter] = {}

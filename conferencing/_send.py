@@ -8,6 +8,7 @@ our exceptions, decoding, and the DEBUG log line.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import math
@@ -74,7 +75,8 @@ class Call:
     url: str
     headers: Mapping[str, str] = attrs.field(repr=False)
     body: bytes | None = None
-    timeout: aiohttp.ClientTimeout | None = None
+    #: Seconds the whole exchange may take; None for the pool's timeout.
+    timeout: float | None = None
     #: Sending it twice has the effect of sending it once (a GET, or a Telnyx
     #: command with a `command_id`), so a retry after an unknown outcome is safe.
     idempotent: bool = False
@@ -104,7 +106,9 @@ class Answer:
 _parsed_url: Final = functools.lru_cache(maxsize=1024)(yarl.URL)
 
 
-async def send(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]) -> _T:
+async def send(  # noqa: C901, PLR0912 - the success path is one coroutine on purpose
+    pool: SessionPool, call: Call, decode: Callable[[Answer], _T]
+) -> _T:
     """Send `call` through `pool`, retrying what is safe, and return the decoded answer.
 
     The success path runs in this one coroutine (every frame and object per
@@ -126,6 +130,12 @@ async def send(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]) ->
     if not slots.try_acquire():
         await slots.acquire()
     failure: ConferencingError | None = None
+    task = asyncio.current_task()
+    if task is None:
+        raise RuntimeError("conferencing requests must run in an asyncio task")
+    cancelling = task.cancelling()
+    deadlines = origin.deadlines_for(call.timeout if call.timeout is not None else pool.timeout)
+    deadlines.start(task)
     try:
         # Awaited rather than entered with `async with`: one coroutine
         # less per request; `release()` below does what leaving would.
@@ -135,9 +145,6 @@ async def send(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]) ->
             data=call.body,
             headers=call.headers,
             allow_redirects=False,  # credentials must never follow a redirect
-            # aiohttp reads timeout=None as "no timeout at all", not as
-            # "the session's": pass the pool's own when the client has none.
-            timeout=call.timeout if call.timeout is not None else origin.session.timeout,
         )
         try:
             status = response.status
@@ -149,6 +156,12 @@ async def send(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]) ->
                 body, complete = await _read_capped(response)
         finally:
             response.release()
+    except asyncio.CancelledError:
+        # Cancelled by `deadlines` when the timeout passed (and by nobody
+        # else meanwhile): the request timed out.
+        if not deadlines.end(task) or task.uncancel() > cancelling:
+            raise
+        failure = _timed_out(call, deadlines.seconds)
     except (TimeoutError, aiohttp.ClientError) as exc:
         failure = _transport_error(call, exc)
     except RuntimeError:
@@ -157,6 +170,10 @@ async def send(pool: SessionPool, call: Call, decode: Callable[[Answer], _T]) ->
         failure = ClientClosedError("the SessionPool was closed while a request was under way")
     finally:
         slots.release()
+        if deadlines.end(task):
+            # The deadline passed as the answer arrived and the cancellation
+            # was absorbed on the way: take it back, the request succeeded.
+            task.uncancel()
     if failure is None:
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug(
@@ -240,6 +257,17 @@ def _conclude(
             status=status,
             body=_text(body),
         ) from exc
+
+
+def _timed_out(call: Call, seconds: float) -> RequestTimeout:
+    # Whether the request went out before the deadline is not known here.
+    return RequestTimeout(
+        f"{call.dialect.name}: no answer to {call.method} {call.url} within {seconds:g} s",
+        provider=call.dialect.name,
+        method=call.method,
+        url=call.url,
+        request_sent=True,
+    )
 
 
 def _transport_error(call: Call, exc: Exception) -> TransportError:

@@ -14,6 +14,7 @@ from typing import Any, Union, get_args, get_origin
 import attrs
 import cattrs
 import orjson
+from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._errors import ValidationError
@@ -100,6 +101,18 @@ def _optional_hooks(converter: cattrs.Converter) -> None:
         return structure
 
     converter.register_structure_hook_factory(lambda t: _optional_of(t) is not None, factory)
+
+    def unstructure_factory(type_: Any) -> Callable[[Any], Any]:
+        # `X | None` of a type that goes out as it is (str, int, bool...)
+        # goes out as it is too, which the generated code then inlines.
+        hook = converter.get_unstructure_hook(_optional_of(type_))
+        if hook is identity:
+            return identity
+        return lambda value: None if value is None else hook(value)
+
+    converter.register_unstructure_hook_factory(
+        lambda t: _optional_of(t) is not None, unstructure_factory
+    )
 
 
 def make_converter(rename: Callable[[str], str] | None = None) -> cattrs.Converter:
