@@ -270,7 +270,10 @@ def request_from(cls: type[_T], request: object, fields: Mapping[str, Any]) -> _
     class (bad input, as a bulk run may meet in its items).
     """
     if request is None:
-        return build(cls, fields)
+        try:
+            return cls(**fields)
+        except TypeError:
+            return build(cls, fields)  # again, to name the field that was wrong
     if fields:
         raise TypeError(f"pass a {cls.__name__} or keyword fields, not both")
     if not isinstance(request, cls):

@@ -106,7 +106,7 @@ class Answer:
 _parsed_url: Final = functools.lru_cache(maxsize=1024)(yarl.URL)
 
 
-async def send(  # noqa: C901, PLR0912 - the success path is one coroutine on purpose
+async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one coroutine on purpose
     pool: SessionPool, call: Call, decode: Callable[[Answer], _T]
 ) -> _T:
     """Send `call` through `pool`, retrying what is safe, and return the decoded answer.
@@ -150,8 +150,14 @@ async def send(  # noqa: C901, PLR0912 - the success path is one coroutine on pu
             status = response.status
             headers = response.headers
             length = response.content_length
-            if length is not None and length <= MAX_BODY_BYTES:
-                body, complete = await response.read(), True
+            if length == 0:  # Catapult's 201s: nothing to wait for
+                body, complete = b"", True
+            elif length is not None and length <= MAX_BODY_BYTES:
+                content = response.content
+                if content.is_eof():  # all of it arrived with the headers
+                    body, complete = content.read_nowait(), True
+                else:
+                    body, complete = await response.read(), True
             else:
                 body, complete = await _read_capped(response)
         finally:
@@ -176,18 +182,16 @@ async def send(  # noqa: C901, PLR0912 - the success path is one coroutine on pu
             task.uncancel()
     if failure is None:
         if _log.isEnabledFor(logging.DEBUG):
-            _log.debug(
-                "%s %s %s -> %d in %.1f ms",
-                call.dialect.name,
-                call.method,
-                call.url,
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
-        try:
-            return _conclude(call, status, headers, body, decode, complete=complete)
-        except ConferencingError as exc:
-            failure = exc
+            _log_answer(call, status, started)
+        if 200 <= status < 300 and complete:  # noqa: PLR2004
+            try:
+                return decode(Answer(status, headers, body))
+            except ConferencingError as exc:
+                failure = exc
+            except Exception as exc:  # noqa: BLE001 - any decoder failure is a shape problem
+                failure = _undecodable(call, status, body, exc)
+        else:
+            failure = _unsuccessful(call, status, headers, body)
     # Handled outside the `except` clauses above, so that nothing is chained
     # to aiohttp's errors, whose repr holds the request headers (credentials).
     return await _failed(pool, call, decode, failure, time.perf_counter() - started)
@@ -221,42 +225,47 @@ async def _failed(
     raise failure
 
 
-def _conclude(
-    call: Call,
-    status: int,
-    headers: CIMultiDictProxy[str],
-    body: bytes,
-    decode: Callable[[Answer], _T],
-    *,
-    complete: bool,
-) -> _T:
-    """Check the status, map a failure to our error, or decode a success."""
+def _log_answer(call: Call, status: int, started: float) -> None:
+    _log.debug(
+        "%s %s %s -> %d in %.1f ms",
+        call.dialect.name,
+        call.method,
+        call.url,
+        status,
+        (time.perf_counter() - started) * 1000,
+    )
+
+
+def _unsuccessful(
+    call: Call, status: int, headers: CIMultiDictProxy[str], body: bytes
+) -> ConferencingError:
+    """Our error for a failure status, or for a success answer too large to read."""
     if not 200 <= status < 300:  # noqa: PLR2004
-        raise _api_error(call, status, headers, body)
-    if not complete:
-        raise ResponseDecodeError(
-            f"{call.dialect.name}: the answer to {call.method} {call.url} is larger "
-            f"than {MAX_BODY_BYTES} bytes",
-            provider=call.dialect.name,
-            method=call.method,
-            url=call.url,
-            status=status,
-            body=_text(body),
-        )
-    try:
-        return decode(Answer(status, headers, body))
-    except ConferencingError:
-        raise
-    except Exception as exc:
-        raise ResponseDecodeError(
-            f"{call.dialect.name}: the {status} answer to {call.method} {call.url} does not "
-            f"have the documented shape: {type(exc).__name__}: {exc}",
-            provider=call.dialect.name,
-            method=call.method,
-            url=call.url,
-            status=status,
-            body=_text(body),
-        ) from exc
+        return _api_error(call, status, headers, body)
+    return ResponseDecodeError(
+        f"{call.dialect.name}: the answer to {call.method} {call.url} is larger "
+        f"than {MAX_BODY_BYTES} bytes",
+        provider=call.dialect.name,
+        method=call.method,
+        url=call.url,
+        status=status,
+        body=_text(body),
+    )
+
+
+def _undecodable(call: Call, status: int, body: bytes, exc: Exception) -> ResponseDecodeError:
+    """Our error for a success answer its decoder could not read."""
+    error = ResponseDecodeError(
+        f"{call.dialect.name}: the {status} answer to {call.method} {call.url} does not "
+        f"have the documented shape: {type(exc).__name__}: {exc}",
+        provider=call.dialect.name,
+        method=call.method,
+        url=call.url,
+        status=status,
+        body=_text(body),
+    )
+    error.__cause__ = exc
+    return error
 
 
 def _timed_out(call: Call, seconds: float) -> RequestTimeout:

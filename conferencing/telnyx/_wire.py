@@ -76,7 +76,7 @@ DIALECT: Final = Dialect(name="telnyx", parse_errors=parse_errors)
 
 def data(answer: Answer) -> Any:
     """The `data` member of a Telnyx success envelope."""
-    payload = answer.json()
+    payload = _wire.loads(answer.body)
     if not isinstance(payload, dict) or "data" not in payload:
         raise ValueError("expected a JSON object with a 'data' member")
     return payload["data"]
