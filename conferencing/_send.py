@@ -135,13 +135,17 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
         raise RuntimeError("conferencing requests must run in an asyncio task")
     cancelling = task.cancelling()
     deadlines = origin.deadlines_for(call.timeout if call.timeout is not None else pool.timeout)
+    try:
+        url: yarl.URL | str = _parsed_url(call.url)
+    except ValueError:
+        url = call.url  # aiohttp refuses it with InvalidUrlClientError, mapped below
     deadlines.start(task)
     try:
         # Awaited rather than entered with `async with`: one coroutine
         # less per request; `release()` below does what leaving would.
         response = await origin.session.request(
             call.method,
-            _parsed_url(call.url),
+            url,
             data=call.body,
             headers=call.headers,
             allow_redirects=False,  # credentials must never follow a redirect
