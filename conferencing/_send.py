@@ -246,30 +246,36 @@ def _unsuccessful(
     """Our error for a failure status, or for a success answer too large to read."""
     if not 200 <= status < 300:  # noqa: PLR2004
         return _api_error(call, status, headers, body)
-    return ResponseDecodeError(
-        f"{call.dialect.name}: the answer to {call.method} {call.url} is larger "
-        f"than {MAX_BODY_BYTES} bytes",
-        provider=call.dialect.name,
-        method=call.method,
-        url=call.url,
-        status=status,
-        body=_text(body),
+    return _decode_error(
+        call,
+        status,
+        body,
+        f"the answer to {call.method} {call.url} is larger than {MAX_BODY_BYTES} bytes",
     )
 
 
 def _undecodable(call: Call, status: int, body: bytes, exc: Exception) -> ResponseDecodeError:
     """Our error for a success answer its decoder could not read."""
-    error = ResponseDecodeError(
-        f"{call.dialect.name}: the {status} answer to {call.method} {call.url} does not "
-        f"have the documented shape: {type(exc).__name__}: {exc}",
+    error = _decode_error(
+        call,
+        status,
+        body,
+        f"the {status} answer to {call.method} {call.url} does not have the documented "
+        f"shape: {type(exc).__name__}: {exc}",
+    )
+    error.__cause__ = exc
+    return error
+
+
+def _decode_error(call: Call, status: int, body: bytes, problem: str) -> ResponseDecodeError:
+    return ResponseDecodeError(
+        f"{call.dialect.name}: {problem}",
         provider=call.dialect.name,
         method=call.method,
         url=call.url,
         status=status,
         body=_text(body),
     )
-    error.__cause__ = exc
-    return error
 
 
 def _timed_out(call: Call, seconds: float) -> RequestTimeout:
