@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import aiohttp
 import attrs
+import cattrs
 import yarl
 from multidict import CIMultiDictProxy
 
@@ -256,12 +257,17 @@ def _unsuccessful(
 
 def _undecodable(call: Call, status: int, body: bytes, exc: Exception) -> ResponseDecodeError:
     """Our error for a success answer its decoder could not read."""
+    if isinstance(exc, cattrs.BaseValidationError):
+        # Where in the answer, and what: "expected str @ $.region".
+        what = "; ".join(cattrs.transform_error(exc))
+    else:
+        what = f"{type(exc).__name__}: {exc}"
     error = _decode_error(
         call,
         status,
         body,
         f"the {status} answer to {call.method} {call.url} does not have the documented "
-        f"shape: {type(exc).__name__}: {exc}",
+        f"shape: {what}",
     )
     error.__cause__ = exc
     return error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -442,6 +443,24 @@ async def test_telnyx_null_optional_fields_are_none(http: aioresponses, tx: Teln
         conference.ended_by,
         conference.connection_id,
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"region": 5}, "expected str | None @ $.region"),
+        ({"ended_by": {"call_control_id": 7}}, "@ $.ended_by.call_control_id"),
+        ({"created_at": "yesterday"}, "expected datetime @ $.created_at"),
+        ({"id": None}, "expected str @ $.id"),
+    ],
+)
+async def test_telnyx_decode_error_names_the_field(
+    http: aioresponses, tx: TelnyxClient, change: dict[str, Any], said: str
+) -> None:
+    """A success answer with a wrong field says which field, and what was expected."""
+    http.post(TELNYX_URL, payload={"data": {**CONFERENCE, **change}})
+    with pytest.raises(ResponseDecodeError, match=re.escape(said)):
+        await tx.create_conference(call_control_id=CCID, name="Business")
 
 
 def test_a_body_json_cannot_carry_is_a_validation_error() -> None:
