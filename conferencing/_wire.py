@@ -125,8 +125,9 @@ def _positional_structure(
 
     cattrs' own (kept for its detailed errors) collects fields into a dict
     and calls the class with keywords; answers are decoded on every request,
-    and one call with positional arguments, each field through its own hook,
-    takes a third less time. Missing keys take the field's default.
+    and one call with positional arguments, JSON's own types checked inline
+    and other fields through their hooks, takes about a quarter fewer
+    instructions. Missing keys take the field's default.
     """
     attrs.resolve_types(cls)
     fields = [a for a in attrs.fields(cls) if a.init]
