@@ -24,6 +24,7 @@ from typing import Any, Final
 from . import _report
 from ._server import FixedAnswerServer, ServerKind
 from ._worker import CLIENTS, SDK_CLIENTS
+from ._worker import command as worker_command
 
 __all__ = ["main"]
 
@@ -182,23 +183,10 @@ def _run_worker(
     loop: str,
     cpu: int | None,
 ) -> dict[str, Any]:
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks._worker",
-        "--client",
-        client,
-        "--origin",
-        server.url,
-        "--requests",
-        str(requests),
-        "--concurrency",
-        str(concurrency),
-        "--time-limit",
-        str(time_limit),
-        "--loop",
-        loop,
-    ]
+    command = worker_command(
+        client, server.url, requests=requests, concurrency=concurrency, time_limit=time_limit
+    )
+    command += ["--loop", loop]
     if cpu is not None:
         command += ["--cpu", str(cpu)]
     server_before = server.cpu_seconds()

@@ -28,7 +28,7 @@ from typing import Any, Final, Self
 
 from . import _fixtures
 
-__all__ = ["CLIENTS", "SDK_CLIENTS", "Client", "Request", "main", "percentile"]
+__all__ = ["CLIENTS", "SDK_CLIENTS", "Client", "Request", "command", "main", "percentile"]
 
 #: Makes one create-conference request; returns what the client decoded.
 Request = Callable[[], Awaitable[object]]
@@ -341,6 +341,27 @@ def _run_loop(coroutine: Coroutine[Any, Any, dict[str, Any]], loop: str) -> dict
         result: dict[str, Any] = uvloop.run(coroutine)
         return result
     return asyncio.run(coroutine)
+
+
+def command(
+    client: str, origin: str, *, requests: int, concurrency: int, time_limit: float
+) -> list[str]:
+    """The command line that runs one benchmark in a fresh process (from the repository root)."""
+    return [
+        sys.executable,
+        "-m",
+        "benchmarks._worker",
+        "--client",
+        client,
+        "--origin",
+        origin,
+        "--requests",
+        str(requests),
+        "--concurrency",
+        str(concurrency),
+        "--time-limit",
+        str(time_limit),
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -27,6 +27,7 @@ from typing import Final
 
 from ._server import FixedAnswerServer
 from ._worker import CLIENTS
+from ._worker import command as worker_command
 
 __all__ = ["count", "main"]
 
@@ -50,19 +51,13 @@ def count(valgrind: str, origin: str, client: str, requests: int, concurrency: i
                 valgrind,
                 "--tool=callgrind",
                 f"--callgrind-out-file={tmp}/callgrind.out",
-                sys.executable,
-                "-m",
-                "benchmarks._worker",
-                "--client",
-                client,
-                "--origin",
-                origin,
-                "--requests",
-                str(requests),
-                "--concurrency",
-                str(concurrency),
-                "--time-limit",
-                str(_RUN_SECONDS),
+                *worker_command(
+                    client,
+                    origin,
+                    requests=requests,
+                    concurrency=concurrency,
+                    time_limit=_RUN_SECONDS,
+                ),
             ],
             capture_output=True,
             text=True,
