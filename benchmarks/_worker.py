@@ -83,7 +83,7 @@ async def conferencing_telnyx(origin: str) -> AsyncIterator[Request]:
 
     async with SessionPool() as pool:
         client = TelnyxClient(api_key=_fixtures.TELNYX_API_KEY, base_url=origin + "/v2", pool=pool)
-        fields = _fixtures.TELNYX_FIELDS
+        fields: dict[str, Any] = _fixtures.TELNYX_FIELDS
 
         async def request() -> object:
             return await client.create_conference(**fields)

@@ -16,7 +16,15 @@ async with SessionPool() as pool:
 """
 
 from . import catapult, telnyx
-from ._bulk import BulkResult, BulkRun, BulkSummary, create_many
+from ._bulk import (
+    BulkCreated,
+    BulkFailed,
+    BulkOutcome,
+    BulkResult,
+    BulkRun,
+    BulkSummary,
+    create_many,
+)
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -30,6 +38,7 @@ from ._errors import (
     ConfigurationError,
     ConflictError,
     ErrorDetail,
+    EventLoopError,
     InvalidCallControlIdError,
     MaxParticipantsReachedError,
     NotFoundError,
@@ -55,6 +64,9 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "BulkCreated",
+    "BulkFailed",
+    "BulkOutcome",
     "BulkResult",
     "BulkRun",
     "BulkSummary",
@@ -68,6 +80,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ErrorDetail",
+    "EventLoopError",
     "InvalidCallControlIdError",
     "MaxParticipantsReachedError",
     "NotFoundError",

@@ -1,16 +1,39 @@
-"""The `conferencing` command: `demo` on the embedded emulator, and resumable `create-many`."""
+"""The `conferencing` command: `demo` on the embedded emulator, and resumable `create-many`.
+
+`create-many` keeps one promise: every input row ends with exactly one true
+outcome in the output file, and no conference is created twice, however
+the command is run again, killed or run twice at once. How:
+
+* The output file starts with a header naming the run (a random id), the
+  provider and the input's SHA-256. `--resume` refuses an output written
+  for another input or provider, so row numbers always mean the same rows.
+* A Telnyx row's `command_id` is derived from the run id, the row's number
+  and its content: it repeats only when that very row of that very run is
+  sent again, which Telnyx then carries out at most once. A new run (a new
+  output file) gets new ids, whatever path it reuses.
+* A Catapult create has no idempotency key, so a row is marked "sending"
+  the moment its request is about to leave (after pacing and the wait for a
+  connection); a run killed before the answer leaves that mark, and
+  `--resume` reports the row `unknown` instead of creating it again.
+  Telnyx rows whose outcome is unknown are simply sent again, with their
+  same `command_id`, so they end created or truly failed.
+* The output file is locked for the whole run: a second run on it exits.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import csv
+import hashlib
 import json
+import math
 import os
 import sys
 import types
 import typing
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Final, TextIO
@@ -18,9 +41,9 @@ from typing import IO, Any, Final, TextIO
 import attrs
 from tqdm import tqdm
 
-from . import _rules, catapult, telnyx
-from ._bulk import BulkResult, BulkSummary, create_many
-from ._errors import APIError, ConferencingError, OutcomeUnknownError, ValidationError
+from . import catapult, telnyx
+from ._bulk import BulkOutcome, BulkSummary, create_many
+from ._errors import APIError, ConferencingError, ValidationError
 from ._pool import SessionPool
 from ._ratelimit import RateLimit
 
@@ -29,14 +52,26 @@ __all__ = ["main"]
 EXIT_OK: Final = 0
 EXIT_FAILURES: Final = 1
 EXIT_USAGE: Final = 2
-# Command ids of rows are derived from this namespace, the output file and the
-# row, so that a re-run after a crash repeats the same ids and Telnyx
-# recognises commands it has already carried out.
+EXIT_INTERRUPTED: Final = 130
+#: Command ids of rows are derived from this namespace, the run and the row.
 _NAMESPACE: Final = uuid.UUID("6f0c2f4e-8f0e-4d0b-9a55-2b1c7a3e5d10")
 _REQUESTS: Final[dict[str, type[Any]]] = {
     "telnyx": telnyx.CreateConferenceRequest,
     "catapult": catapult.CreateConferenceRequest,
 }
+#: What the first line of an output file says it is.
+_FORMAT: Final = "conferencing create-many"
+#: Outcomes that end a row; "sending" and "unknown" may not be final.
+_CREATED: Final = "created"
+_FAILED: Final = "failed"
+_UNKNOWN: Final = "unknown"
+_SENDING: Final = "sending"
+#: Far more than any real use needs, and a bound on what a typo can cost.
+_MAX_CONCURRENCY: Final = 10_000
+
+
+class UsageError(Exception):
+    """The command cannot run as asked; its message is one line for the user."""
 
 
 @attrs.frozen
@@ -48,75 +83,7 @@ class _Row:
     problem: ValidationError | None = None
 
 
-class _RowCreator:
-    """Feeds rows to a client, recording each Catapult create before it is sent."""
-
-    def __init__(self, client: telnyx.TelnyxClient | catapult.CatapultClient, out: _Output) -> None:
-        self._client = client
-        self._out = out
-
-    async def create_conference(self, row: Any = None, /, **_fields: Any) -> object:
-        assert isinstance(row, _Row)  # noqa: S101 - the CLI only feeds rows
-        if row.problem is not None:
-            raise row.problem
-        if row.fields is None:
-            raise ValidationError("empty row")
-        if isinstance(self._client, catapult.CatapultClient):
-            # Catapult has no idempotency key: if this run dies before the
-            # outcome is written, `--resume` must know the row may exist.
-            request = _rules.build(catapult.CreateConferenceRequest, row.fields)
-            self._out.write({"row": row.number, "outcome": "sending"})
-            return await self._client.create_conference(request)
-        return await self._client.create_conference(**row.fields)
-
-
-class _Output:
-    """The outcome file: one JSON line per event, flushed as it happens."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._file: TextIO | None = None
-
-    def open(self) -> None:
-        needs_newline = False
-        if self._path.exists() and self._path.stat().st_size:
-            with self._path.open("rb") as existing:
-                existing.seek(-1, os.SEEK_END)
-                # A run killed mid-line leaves a fragment; start on a new line.
-                needs_newline = existing.read(1) != b"\n"
-        self._file = self._path.open("a", encoding="utf-8")
-        if needs_newline:
-            self._file.write("\n")
-
-    def write(self, record: dict[str, Any]) -> None:
-        assert self._file is not None  # noqa: S101 - opened before use
-        self._file.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-        self._file.flush()
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-
-
-def _previous_outcomes(path: Path) -> tuple[set[int], set[int]]:
-    """Rows with an outcome in an earlier output, and rows only marked as being sent."""
-    done: set[int] = set()
-    sending: set[int] = set()
-    if not path.exists():
-        return done, sending
-    with path.open(encoding="utf-8", errors="replace") as lines:
-        for line in lines:
-            try:
-                record = json.loads(line)
-                number = int(record["row"])
-                outcome = record["outcome"]
-            except (ValueError, KeyError, TypeError):
-                continue  # a fragment from a run that was killed mid-write
-            if outcome == "sending":
-                sending.add(number)
-            else:
-                done.add(number)
-    return done, sending - done
+# --- the input -------------------------------------------------------------
 
 
 def _field_kinds(cls: type[Any]) -> dict[str, type]:
@@ -153,26 +120,98 @@ def _coerce(kinds: dict[str, type], raw: dict[str, str | None]) -> dict[str, Any
     return fields
 
 
-def _is_csv(path: Path, fmt: str) -> bool:
-    return fmt == "csv" or (fmt == "auto" and path.suffix.lower() == ".csv")
+@attrs.frozen
+class _Input:
+    """The input file: JSON Lines or CSV, UTF-8 (a byte-order mark, as Excel writes, is fine)."""
 
+    path: Path
+    csv: bool
+    provider: str
 
-def _read_rows(path: Path, fmt: str, provider: str) -> Iterator[_Row]:
-    """Yield every data row of a JSON Lines or CSV file, numbered from 0."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        if _is_csv(path, fmt):
-            kinds = _field_kinds(_REQUESTS[provider])
-            for number, raw in enumerate(csv.DictReader(handle)):
-                extra = raw.pop(None, None)
-                if extra:
-                    problem = ValidationError(f"row has {len(extra)} cells more than the header")
+    @classmethod
+    def of(cls, path: Path, fmt: str, provider: str) -> _Input:
+        is_csv = fmt == "csv" or (fmt == "auto" and path.suffix.lower() == ".csv")
+        return cls(path, is_csv, provider)
+
+    def _open(self) -> TextIO:
+        try:
+            return self.path.open(encoding="utf-8-sig", newline="")
+        except IsADirectoryError:
+            raise UsageError(f"--input {self.path} is a directory, not a file") from None
+        except OSError as exc:
+            raise UsageError(f"--input {self.path} cannot be read: {exc.strerror}") from None
+
+    def scan(self) -> tuple[str, int]:
+        """The file's SHA-256 and its number of rows; every problem that stops a run, now.
+
+        Reads the whole file once before anything is sent, so that text that
+        is not UTF-8, a CSV header naming unknown fields or a CSV cell past
+        the parser's limit ends the command with one line, not half a run.
+        """
+        digest = hashlib.sha256()
+        try:
+            with self.path.open("rb") as raw:
+                for chunk in iter(lambda: raw.read(1 << 20), b""):
+                    digest.update(chunk)
+        except IsADirectoryError:
+            raise UsageError(f"--input {self.path} is a directory, not a file") from None
+        except OSError as exc:
+            raise UsageError(f"--input {self.path} cannot be read: {exc.strerror}") from None
+        count = 0
+        try:
+            for _ in self.rows():
+                count += 1
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"--input {self.path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
+                "save it as UTF-8 (in Excel: CSV UTF-8)"
+            ) from None
+        return digest.hexdigest(), count
+
+    def rows(self) -> Iterator[_Row]:
+        """Every data row, numbered from 0."""
+        with self._open() as handle:
+            yield from (self._csv_rows(handle) if self.csv else self._jsonl_rows(handle))
+
+    def _csv_rows(self, handle: TextIO) -> Iterator[_Row]:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            names = [name.strip() for name in header]
+            self._check_header(names)
+            kinds = _field_kinds(_REQUESTS[self.provider])
+            for number, cells in enumerate(reader):
+                if len(cells) > len(names):
+                    problem = ValidationError(
+                        f"row has {len(cells) - len(names)} cells more than the header"
+                    )
                     yield _Row(number, problem=problem)
                     continue
+                raw: dict[str, str | None] = dict(zip(names, cells, strict=False))
                 try:
                     yield _Row(number, fields=_coerce(kinds, raw))
                 except ValidationError as exc:
                     yield _Row(number, problem=exc)
-            return
+        except csv.Error as exc:
+            raise UsageError(
+                f"--input {self.path}, line {reader.line_num}: not readable as CSV: {exc}"
+            ) from None
+
+    def _check_header(self, names: list[str]) -> None:
+        known = [a.name for a in attrs.fields(_REQUESTS[self.provider])]
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise UsageError(
+                f"--input {self.path}: the first line must be a header of field names; "
+                f"unknown: {', '.join(repr(n) for n in unknown)} (known: {', '.join(known)})"
+            )
+        repeated = sorted(name for name, n in Counter(names).items() if n > 1)
+        if repeated:
+            raise UsageError(f"--input {self.path}: the header repeats {', '.join(repeated)}")
+
+    def _jsonl_rows(self, handle: TextIO) -> Iterator[_Row]:
         number = 0
         for line in handle:
             if not line.strip():
@@ -181,6 +220,8 @@ def _read_rows(path: Path, fmt: str, provider: str) -> Iterator[_Row]:
                 fields = json.loads(line)
             except ValueError as exc:
                 yield _Row(number, problem=ValidationError(f"not a JSON object: {exc}"))
+            except RecursionError:
+                yield _Row(number, problem=ValidationError("not a JSON object: nested too deeply"))
             else:
                 if isinstance(fields, dict):
                     yield _Row(number, fields=fields)
@@ -189,11 +230,110 @@ def _read_rows(path: Path, fmt: str, provider: str) -> Iterator[_Row]:
             number += 1
 
 
-def _count_rows(path: Path, fmt: str) -> int:
-    with path.open(encoding="utf-8", newline="") as handle:
-        if _is_csv(path, fmt):
-            return sum(1 for _ in csv.DictReader(handle))
-        return sum(1 for line in handle if line.strip())
+# --- the output ------------------------------------------------------------
+
+
+@attrs.define
+class _Previous:
+    """What an existing output file holds: its header and each row's latest outcome."""
+
+    header: dict[str, Any] | None = None
+    outcomes: dict[int, dict[str, Any]] = attrs.field(factory=dict)
+    #: Rows marked "sending" that have no outcome after the mark.
+    sending: set[int] = attrs.field(factory=set)
+    #: The file's size in bytes when it was opened.
+    size: int = 0
+
+    def add(self, record: dict[str, Any]) -> None:
+        if "run" in record and self.header is None:
+            self.header = record
+            return
+        try:
+            number = int(record["row"])
+            outcome = record["outcome"]
+        except (ValueError, KeyError, TypeError):
+            return  # a fragment from a run that was killed mid-write
+        if outcome == _SENDING:
+            self.sending.add(number)
+        else:
+            self.sending.discard(number)
+            self.outcomes[number] = record
+
+
+class _Output:
+    """The outcome file: a header line, then one JSON line per event, flushed as it happens.
+
+    Held open and exclusively locked (`flock`) for the whole run, so that a
+    second run on the same file stops at once instead of sending rows twice.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._file: TextIO | None = None
+
+    def open_locked(self) -> _Previous:
+        """Open (creating it if absent), lock, and read what earlier runs wrote."""
+        if self._path.is_dir():
+            raise UsageError(f"--output {self._path} is a directory; name a file")
+        try:
+            handle = self._path.open("a+", encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise UsageError(f"--output {self._path} cannot be written: {exc.strerror}") from None
+        self._file = handle
+        if not _try_lock(handle):
+            self.close()
+            raise UsageError(
+                f"--output {self._path} is in use by another create-many run (it holds the "
+                "file's lock); wait for that run to end, then --resume"
+            )
+        previous = _Previous()
+        previous.size = handle.seek(0, os.SEEK_END)
+        handle.seek(0)
+        last = ""
+        for line in handle:
+            last = line
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                previous.add(record)
+        if last and not last.endswith("\n"):
+            # A run killed mid-line left a fragment; start on a new line.
+            handle.write("\n")
+        return previous
+
+    def write(self, record: dict[str, Any]) -> None:
+        assert self._file is not None  # noqa: S101 - opened before use
+        self._file.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()  # closing releases the lock
+            self._file = None
+
+
+def _try_lock(handle: TextIO) -> bool:
+    """Take an exclusive lock on the open file without waiting; say whether it was taken."""
+    if sys.platform == "win32":  # pragma: no cover - CI runs on Linux
+        import msvcrt  # noqa: PLC0415
+
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl  # noqa: PLC0415 - POSIX only
+
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+# --- one run ---------------------------------------------------------------
 
 
 def _error_record(error: ConferencingError) -> dict[str, Any]:
@@ -206,29 +346,203 @@ def _error_record(error: ConferencingError) -> dict[str, Any]:
     return record
 
 
-def _outcome(result: BulkResult[Any]) -> dict[str, Any]:
+def _outcome(result: BulkOutcome[Any]) -> dict[str, Any]:
     row = result.request
     assert isinstance(row, _Row)  # noqa: S101 - the CLI only feeds rows
     record: dict[str, Any] = {"row": row.number}
-    if result.error is None:
-        record["outcome"] = "created"
+    if result.ok:
+        record["outcome"] = _CREATED
         record["id"] = getattr(result.conference, "id", None)
-    elif isinstance(result.error, OutcomeUnknownError):
-        record["outcome"] = "unknown"
-        record["error"] = _error_record(result.error)
     else:
-        record["outcome"] = "failed"
+        record["outcome"] = _UNKNOWN if result.unknown else _FAILED
         record["error"] = _error_record(result.error)
-    if row.fields is not None and "command_id" in row.fields:
-        record["command_id"] = row.fields["command_id"]
+    if result.command_id is not None:
+        record["command_id"] = result.command_id
     return record
+
+
+def _command_id(run: str, row: _Row) -> str:
+    """The row's `command_id`: the same for a resend of this row of this run, and only then."""
+    content = json.dumps(row.fields, sort_keys=True, ensure_ascii=False, default=str)
+    return str(uuid.uuid5(_NAMESPACE, f"{run}\n{row.number}\n{content}"))
+
+
+class _RowCreator:
+    """Feeds rows to a client; Catapult rows are marked the moment they are about to leave."""
+
+    def __init__(self, client: telnyx.TelnyxClient | catapult.CatapultClient) -> None:
+        self._client = client
+
+    async def create_conference(self, row: Any = None, /, **_fields: Any) -> object:
+        assert isinstance(row, _Row)  # noqa: S101 - the CLI only feeds rows
+        if row.problem is not None:
+            raise row.problem
+        assert row.fields is not None  # noqa: S101 - a row has fields or a problem
+        return await self._client.create_conference(**row.fields)
+
+
+@attrs.define
+class _Tally:
+    """What this run wrote, and what the whole output holds, row by row."""
+
+    total_rows: int
+    #: Each row's latest final outcome ("created", "failed", "unknown").
+    latest: dict[int, str]
+    this_run: Counter[str] = attrs.field(factory=Counter)
+
+    def record(self, row: int, outcome: str) -> None:
+        self.latest[row] = outcome
+        self.this_run[outcome] += 1
+
+    def whole(self) -> Counter[str]:
+        counts = Counter(self.latest.values())
+        counts["not sent yet"] = self.total_rows - len(self.latest)
+        return counts
+
+    @property
+    def all_created(self) -> bool:
+        return self.whole()[_CREATED] == self.total_rows
+
+
+def _check_resume(previous: _Previous, provider: str, source: Path, digest: str) -> str:
+    """The run id to continue, after checking the output belongs to this input and provider."""
+    header = previous.header
+    if header is None or header.get("format") != _FORMAT or not isinstance(header.get("run"), str):
+        raise UsageError(
+            "--output holds lines but no create-many header: it was not written by this "
+            "version of create-many; choose another --output"
+        )
+    if header.get("provider") != provider:
+        raise UsageError(
+            f"--output belongs to a --provider {header.get('provider')} run, not {provider}"
+        )
+    if header.get("input_sha256") != digest:
+        raise UsageError(
+            f"--input {source} is not the input the run in --output was started with (its "
+            "content changed); resume with that same input, or start a new run with a new --output"
+        )
+    run: str = header["run"]
+    return run
+
+
+async def _create_many(args: argparse.Namespace) -> int:  # noqa: C901, PLR0915 - one run, start to end
+    source = _Input.of(Path(args.input), args.format, args.provider)
+    target = Path(args.output)
+    digest, total = source.scan()
+    out = _Output(target)
+    previous = out.open_locked()
+    try:
+        if not previous.size:
+            run = uuid.uuid4().hex
+            out.write(
+                {
+                    "format": _FORMAT,
+                    "run": run,
+                    "provider": args.provider,
+                    "input": str(source.path),
+                    "input_sha256": digest,
+                    "rows": total,
+                }
+            )
+        elif not args.resume:
+            raise UsageError(
+                f"--output {target} is not empty; pass --resume to continue the run it "
+                "holds, or choose another --output"
+            )
+        else:
+            run = _check_resume(previous, args.provider, source.path, digest)
+        tally = _Tally(total, {n: r["outcome"] for n, r in previous.outcomes.items()})
+        telnyx_rows = args.provider == "telnyx"
+        # Telnyx rows of unknown outcome go out again with their same command_id.
+        done = {n for n, outcome in tally.latest.items() if outcome != _UNKNOWN or not telnyx_rows}
+        interrupted = previous.sending - done
+
+        async def rows() -> AsyncIterator[_Row]:
+            for row in source.rows():
+                if row.number in done:
+                    continue
+                if row.number in interrupted:
+                    # Sent by a run that died before hearing back: it may exist.
+                    out.write(
+                        {
+                            "row": row.number,
+                            "outcome": _UNKNOWN,
+                            "error": {
+                                "type": "OutcomeUnknownError",
+                                "message": "an earlier run sent this row and stopped before "
+                                "the answer; check the provider before creating it again",
+                            },
+                        }
+                    )
+                    tally.record(row.number, _UNKNOWN)
+                    continue
+                if telnyx_rows and row.fields is not None:
+                    row.fields.setdefault("command_id", _command_id(run, row))
+                yield row
+
+        marked: set[int] = set()
+
+        def mark_sending(_index: int, row: object) -> None:
+            assert isinstance(row, _Row)  # noqa: S101 - the CLI only feeds rows
+            if row.number not in marked:
+                marked.add(row.number)
+                out.write({"row": row.number, "outcome": _SENDING})
+
+        to_send = total - len(done)
+        concurrency = max(1, min(args.concurrency, to_send))
+        skipped = len(done)
+        interrupted_by_user = False
+        async with SessionPool(max_connections=concurrency) as pool:
+            bulk = create_many(
+                _RowCreator(_make_client(args, pool)),
+                rows(),
+                concurrency=concurrency,
+                on_send=None if telnyx_rows else mark_sending,
+            )
+            try:
+                with tqdm(
+                    total=total,
+                    initial=skipped,
+                    unit="conf",
+                    desc=f"{args.provider} create",
+                    disable=args.no_progress,
+                    file=sys.stderr,
+                    mininterval=0.25,
+                ) as bar:
+                    async with bulk:
+                        async for result in bulk:
+                            record = _outcome(result)
+                            out.write(record)
+                            tally.record(record["row"], record["outcome"])
+                            bar.update(1)
+            except asyncio.CancelledError:  # Ctrl-C: asyncio.run cancels the run
+                interrupted_by_user = True
+                raise
+            finally:
+                print_run(
+                    f"{args.provider}: {args.input} -> {args.output}",
+                    bulk.summary,
+                    tally,
+                    skipped=skipped,
+                    interrupted=interrupted_by_user,
+                    resume_hint=_resume_hint(args),
+                )
+    finally:
+        out.close()
+    return EXIT_OK if tally.all_created else EXIT_FAILURES
+
+
+def _resume_hint(args: argparse.Namespace) -> str:
+    return (
+        f"conferencing create-many --provider {args.provider} --input {args.input} "
+        f"--output {args.output} --resume"
+    )
 
 
 def print_summary(
     title: str, summary: BulkSummary, *, skipped: int = 0, stream: IO[str] | None = None
 ) -> None:
     """Print a bulk run's summary as a small table."""
-    stream = stream or sys.stdout
     rows = [
         ("created", str(summary.created)),
         ("failed", str(summary.failed - summary.unknown)),
@@ -241,6 +555,44 @@ def print_summary(
         ("requests per second", f"{summary.rate:.0f}"),
     ]
     rows += [(f"  {name}", str(count)) for name, count in summary.errors.most_common()]
+    _table(title, rows, stream or sys.stdout)
+
+
+def print_run(
+    title: str,
+    summary: BulkSummary,
+    tally: _Tally,
+    *,
+    skipped: int,
+    interrupted: bool,
+    resume_hint: str,
+) -> None:
+    """Print what this run wrote and what the whole output now holds."""
+    whole = tally.whole()
+    rows = [
+        ("this run: created", str(tally.this_run[_CREATED])),
+        ("this run: failed", str(tally.this_run[_FAILED])),
+        ("this run: outcome unknown", str(tally.this_run[_UNKNOWN])),
+        ("skipped (outcome from an earlier run)", str(skipped)),
+        ("elapsed", f"{summary.elapsed:.2f} s"),
+        ("requests per second", f"{summary.rate:.0f}"),
+    ]
+    rows += [(f"  {name}", str(count)) for name, count in summary.errors.most_common()]
+    rows += [
+        (f"whole output: {label}", str(whole[key]))
+        for label, key in (
+            ("created", _CREATED),
+            ("failed", _FAILED),
+            ("outcome unknown", _UNKNOWN),
+            ("not sent yet", "not sent yet"),
+        )
+    ]
+    _table(title, rows, sys.stdout)
+    if interrupted or whole["not sent yet"]:
+        print(f"interrupted; to continue: {resume_hint}", file=sys.stderr)
+
+
+def _table(title: str, rows: list[tuple[str, str]], stream: IO[str]) -> None:
     width = max(len(label) for label, _ in rows)
     print(title, file=stream)
     print("-" * (width + 12), file=stream)
@@ -264,69 +616,35 @@ def _make_client(
     return catapult.CatapultClient(**options)
 
 
-async def _create_many(args: argparse.Namespace) -> int:
-    source = Path(args.input)
-    target = Path(args.output)
-    done, interrupted = _previous_outcomes(target) if args.resume else (set(), set())
-    if not args.resume and target.exists() and target.stat().st_size:
-        print(
-            f"error: {target} already holds outcomes; pass --resume to continue that run, "
-            "or choose another --output",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    out = _Output(target)
-    salt = str(target.resolve())
-    total = _count_rows(source, args.format)
+# --- the command line ------------------------------------------------------
 
-    async def rows() -> AsyncIterator[_Row]:
-        for row in _read_rows(source, args.format, args.provider):
-            if row.number in done:
-                continue
-            if row.number in interrupted:
-                # Sent by a run that died before hearing back: it may exist.
-                out.write(
-                    {
-                        "row": row.number,
-                        "outcome": "unknown",
-                        "error": {
-                            "type": "OutcomeUnknownError",
-                            "message": "an earlier run sent this row and stopped before the "
-                            "answer; check the provider before creating it again",
-                        },
-                    }
-                )
-                continue
-            if args.provider == "telnyx" and row.fields is not None:
-                row.fields.setdefault(
-                    "command_id", str(uuid.uuid5(_NAMESPACE, f"{salt}\n{row.number}"))
-                )
-            yield row
 
-    skipped = len(done) + len(interrupted)
-    async with SessionPool(max_connections=max(args.concurrency, 1)) as pool:
-        client = _make_client(args, pool)
-        out.open()
+def _count(name: str, low: int, high: int) -> typing.Callable[[str], int]:
+    """An argparse type: an integer from `low` to `high`, or a message naming the option."""
+
+    def parse(text: str) -> int:
         try:
-            with tqdm(
-                total=total,
-                initial=skipped,
-                unit="conf",
-                desc=f"{args.provider} create",
-                disable=args.no_progress,
-                file=sys.stderr,
-                mininterval=0.25,
-            ) as bar:
-                async with create_many(
-                    _RowCreator(client, out), rows(), concurrency=args.concurrency
-                ) as run:
-                    async for result in run:
-                        out.write(_outcome(result))
-                        bar.update(1)
-        finally:
-            out.close()
-    print_summary(f"{args.provider}: {args.input} -> {args.output}", run.summary, skipped=skipped)
-    return EXIT_FAILURES if run.summary.failed else EXIT_OK
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name} must be {low}..{high}, got {value}")
+        return value
+
+    return parse
+
+
+def _rate(text: str) -> float:
+    """An argparse type for --rate: a finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--rate must be a number, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"--rate must be a finite number >= 0 (0 turns pacing off), got {text!r}"
+        )
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -339,8 +657,12 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="run the library against the embedded emulator of both providers"
     )
-    demo.add_argument("--count", type=int, default=2000, help="conferences per provider")
-    demo.add_argument("--concurrency", type=int, default=32)
+    demo.add_argument(
+        "--count", type=_count("--count", 1, 1_000_000), default=2000, help="per provider"
+    )
+    demo.add_argument(
+        "--concurrency", type=_count("--concurrency", 1, _MAX_CONCURRENCY), default=32
+    )
     demo.add_argument("--seed", type=int, default=7, help="seed of the emulator's faults")
     demo.add_argument("--no-progress", action="store_true")
 
@@ -350,16 +672,22 @@ def _parser() -> argparse.ArgumentParser:
         description="Create one conference per row of a JSON Lines or CSV file. "
         "Credentials come from the environment (TELNYX_API_KEY; CATAPULT_USER_ID, "
         "CATAPULT_API_TOKEN, CATAPULT_API_SECRET). Every outcome is appended to --output "
-        "as a JSON line as it happens; --resume skips rows that already have one.",
+        "as a JSON line as it happens; --resume continues the run that output belongs to. "
+        "Exit status: 0 when every row is created, 1 when any is not, 2 for a usage error.",
     )
     bulk.add_argument("--provider", choices=sorted(_REQUESTS), required=True)
     bulk.add_argument("--input", required=True, help="JSON Lines (.jsonl) or CSV (.csv) file")
     bulk.add_argument("--output", required=True, help="where outcomes are appended")
     bulk.add_argument("--format", choices=("auto", "jsonl", "csv"), default="auto")
-    bulk.add_argument("--concurrency", type=int, default=16)
+    bulk.add_argument(
+        "--concurrency",
+        type=_count("--concurrency", 1, _MAX_CONCURRENCY),
+        default=16,
+        help="requests in flight at most (never more than the rows to send)",
+    )
     bulk.add_argument(
         "--rate",
-        type=float,
+        type=_rate,
         default=None,
         help="requests per second per endpoint family; default: the provider's documented "
         "limit (Catapult 1/s, Telnyx none); 0 turns pacing off",
@@ -385,15 +713,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     progress=not args.no_progress,
                 )
             )
-        if args.concurrency < 1:
-            print("error: --concurrency must be >= 1", file=sys.stderr)
-            return EXIT_USAGE
         return asyncio.run(_create_many(args))
-    except ConferencingError as exc:  # configuration: credentials, base URL
+    except (UsageError, ConferencingError) as exc:  # ours: configuration, credentials, files
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from urllib.parse import urlsplit
 
 import yarl
+from attrs import AttrsInstance
 from multidict import CIMultiDict
 
 from ._errors import ClientClosedError, ConfigurationError
@@ -161,6 +162,8 @@ class BaseClient:
     _dialect: ClassVar[Dialect]
     #: Where, in every URL, the endpoint family's name starts (set by subclasses).
     _family_prefix: str
+    #: The account this client speaks for, as pacing keys it (see `_account_is`).
+    _account: str
 
     def __init__(
         self,
@@ -191,8 +194,16 @@ class BaseClient:
         self._timeout = float(timeout) if timeout is not None else None
         self._retry = retry if retry is not None else NO_RETRY
         self._rate_limit = rate_limit
-        self._limiters: dict[str, AsyncLimiter] = {}
         self._closed = False
+
+    def _account_is(self, account: str) -> None:
+        """Name the account whose pace this client keeps (subclasses, once credentials are known).
+
+        `account` must hold no credential: it is a user id or a hash of a key.
+        """
+        self._account = account
+        if self._rate_limit is not None and self._pool is not None:
+            self._pool.pace(self._origin, account, self._rate_limit)
 
     @property
     def base_url(self) -> str:
@@ -223,15 +234,18 @@ class BaseClient:
         decode: Callable[[Answer], _T],
         *,
         idempotent: bool = False,
-        request: object = None,
+        request: AttrsInstance | None = None,
+        command_id: str | None = None,
     ) -> Coroutine[Any, Any, _T]:
         """Send one request through the pool's one send path (await the result).
 
         `idempotent` says the request may be repeated without effect (GETs,
         Telnyx commands with a `command_id`); `request` is the object being
-        sent, kept on an `OutcomeUnknownError`. Not a coroutine itself, so
-        that each request runs one frame fewer.
+        sent and `command_id` the one its body carries, both kept on an
+        `OutcomeUnknownError`. Not a coroutine itself, so that each request
+        runs one frame fewer.
         """
+        pool = self._active_pool()
         call = Call(  # positionally: one is built per request
             self._dialect,
             self._origin,
@@ -242,19 +256,16 @@ class BaseClient:
             self._timeout,
             idempotent,
             self._retry,
-            self._limiter(url) if self._rate_limit is not None else None,
+            self._limiter(pool, url) if self._rate_limit is not None else None,
             request,
+            command_id,
         )
-        return send(self._active_pool(), call, decode)
+        return send(pool, call, decode)
 
-    def _limiter(self, url: str) -> AsyncLimiter:
-        """The bucket of the endpoint family `url` belongs to."""
+    def _limiter(self, pool: SessionPool, url: str) -> AsyncLimiter:
+        """The pool's bucket for this account and the endpoint family `url` belongs to."""
         family = url[len(self._family_prefix) :].split("/", 1)[0].split("?", 1)[0]
-        limiter = self._limiters.get(family)
-        if limiter is None:
-            assert self._rate_limit is not None  # noqa: S101 - checked by the caller
-            limiter = self._limiters[family] = self._rate_limit.limiter()
-        return limiter
+        return pool.limiter(self._origin, self._account, family)
 
     async def aclose(self) -> None:
         """Close the client, and its pool if it owns one; calling it again does nothing."""
@@ -267,6 +278,8 @@ class BaseClient:
             raise ClientClosedError(f"this {type(self).__name__} is closed")
         if self._pool is None:
             self._pool = SessionPool()
+            if self._rate_limit is not None:
+                self._pool.pace(self._origin, self._account, self._rate_limit)
         return self
 
     async def __aexit__(

@@ -9,7 +9,8 @@ Every failure this library reports is one of these::
      ├── TransportError             the exchange failed on the network
      │    └── RequestTimeout        no complete answer within the timeout
      ├── ResponseDecodeError        a 2xx answer that does not have the documented shape
- ├── OutcomeUnknownError        a create that cannot be repeated safely may or may not have happened
+ ├── OutcomeUnknownError        a request may or may not have been carried out; it was not repeated
+     ├── EventLoopError             a pool or client used on an event loop other than its own
      └── APIError                   the provider answered with a failure status
           ├── BadRequestError              400
           ├── AuthenticationError          401
@@ -28,13 +29,16 @@ Every failure this library reports is one of these::
 
 Errors carry their context as keyword-only attributes and never hold a
 credential: the request's headers are not kept, only its method and URL.
+Every error survives `pickle` and `copy` with its type, message and
+attributes, so it can cross a `ProcessPoolExecutor` or a task queue.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final, Self
 
 import attrs
+from attrs import AttrsInstance
 
 __all__ = [
     "APIError",
@@ -49,6 +53,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ErrorDetail",
+    "EventLoopError",
     "InvalidCallControlIdError",
     "MaxParticipantsReachedError",
     "NotFoundError",
@@ -81,8 +86,29 @@ class ErrorDetail:
     pointer: str | None = None
 
 
+def _restore(cls: type[ConferencingError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Rebuild a pickled or copied error without calling its keyword-only `__init__`."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 class ConferencingError(Exception):
     """Base class of every error this library raises."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own reduce calls `cls(*args)`, which our keyword-only
+        # attributes make impossible (pickle fails, `ProcessPoolExecutor`
+        # breaks); rebuild from the message and the attributes instead.
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+    def __copy__(self) -> Self:
+        copied: Self = _restore(type(self), self.args, dict(self.__dict__))
+        copied.__cause__ = self.__cause__
+        copied.__context__ = self.__context__
+        copied.__suppress_context__ = self.__suppress_context__
+        return copied
 
 
 class ValidationError(ConferencingError, ValueError):
@@ -99,6 +125,15 @@ class ConfigurationError(ConferencingError):
 
 class ClientClosedError(ConferencingError, RuntimeError):
     """The pool or client is closed, or a pool-less client is used outside `async with`."""
+
+
+class EventLoopError(ConferencingError, RuntimeError):
+    """A pool or client was used on an event loop other than the one it started on; nothing sent.
+
+    An aiohttp session belongs to the loop it was created on. Create the
+    pool (or the client that owns one) inside the loop that uses it, for
+    example inside the coroutine given to `asyncio.run`, once per loop.
+    """
 
 
 class TransportError(ConferencingError):
@@ -142,24 +177,40 @@ class ResponseDecodeError(ConferencingError):
 
 
 class OutcomeUnknownError(ConferencingError):
-    """A non-idempotent request may have been carried out; it was not repeated.
+    """A request may have been carried out, but no answer says so; it was not repeated.
 
-    Raised instead of the underlying `ServerError` (other than 503) or
-    `TransportError` (after the request left) for requests that have no
-    idempotency key, such as Catapult creates: sending them again could
-    create a second resource. Check the provider, then decide. The
-    underlying error is `__cause__`.
+    Raised instead of the last attempt's error whenever any attempt may have
+    been acted on (a 5xx other than 503, a timeout or a connection lost
+    after sending, an unreadable success answer), even if later attempts
+    were refused as "not executed" (429, 503). For a request with no
+    idempotency key (a Catapult create) sending it again could create a
+    second resource: check the provider, then decide. A Telnyx command
+    carries its `command_id`: sending it again with that same id is safe,
+    Telnyx carries it out at most once. The last attempt's error is
+    `__cause__` (and `last_error`, which also survives pickling).
     """
 
     def __init__(
-        self, message: str, *, provider: str, method: str, url: str, request: object
+        self,
+        message: str,
+        *,
+        provider: str,
+        method: str,
+        url: str,
+        request: AttrsInstance | None = None,
+        command_id: str | None = None,
+        last_error: ConferencingError | None = None,
     ) -> None:
         super().__init__(message)
         self.provider = provider
         self.method = method
         self.url = url
-        #: The request object that was being sent (or None when the call had none).
+        #: The request object that was being sent (None when the call had none).
         self.request = request
+        #: The `command_id` every attempt carried (Telnyx); None when there was none.
+        self.command_id = command_id
+        #: The last attempt's error.
+        self.last_error = last_error
 
 
 class APIError(ConferencingError):

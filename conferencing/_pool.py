@@ -7,12 +7,16 @@ import collections
 import math
 import ssl as _ssl
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import aiohttp
 import attrs
 
-from ._errors import ClientClosedError, ConfigurationError
+from ._errors import ClientClosedError, ConfigurationError, EventLoopError
+from ._ratelimit import RateLimit
+
+if TYPE_CHECKING:
+    from aiolimiter import AsyncLimiter
 
 __all__ = ["Deadlines", "SessionPool", "check_seconds"]
 
@@ -166,6 +170,12 @@ class SessionPool:
     theirs with each request), so one pool can serve many accounts and both
     providers. Close it with `async with` or `await pool.aclose()`.
 
+    A pool belongs to the event loop it is first used on (aiohttp's sessions
+    do); used from another loop it raises `EventLoopError` before sending.
+    It also holds the pacing of every client given a `RateLimit`: one
+    bucket per origin, account and endpoint family, shared by every client
+    of that account on this pool, however many are built.
+
     Args:
         max_connections: Open connections per origin at most; requests over
             that wait their turn, first come first served.
@@ -203,6 +213,10 @@ class SessionPool:
         )
         self._ssl = ssl
         self._origins: dict[str, _Origin] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        #: The pace of each (origin, account) and the bucket of each of its families.
+        self._rates: dict[tuple[str, str], RateLimit] = {}
+        self._limiters: dict[tuple[str, str, str], AsyncLimiter] = {}
         self._closed = False
 
     def __repr__(self) -> str:
@@ -225,7 +239,10 @@ class SessionPool:
         return self._timeout
 
     def _origin(self, origin: str) -> _Origin:
-        """Return the session for `origin`, creating it on first use."""
+        """Return the session for `origin`, creating it on first use, on this pool's loop only."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._bind(loop)
         found = self._origins.get(origin)
         if found is not None:
             return found
@@ -250,6 +267,40 @@ class SessionPool:
         created = _Origin(session=session, slots=_Slots(self._max_connections))
         self._origins[origin] = created
         return created
+
+    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Tie the pool to `loop` on first use; refuse any other loop after that."""
+        if self._loop is None:
+            self._loop = loop
+            return
+        raise EventLoopError(
+            "this SessionPool was first used on another event loop, and its connections "
+            "belong to that loop; nothing was sent. Create the pool (or a client that owns "
+            "one) inside the loop that uses it, e.g. in the coroutine given to asyncio.run, "
+            "once per loop"
+        )
+
+    def pace(self, origin: str, account: str, rate: RateLimit) -> None:
+        """Pace `account` at `origin` at `rate` on this pool; every client of it shares the pace.
+
+        Raises:
+            ConfigurationError: the account is already paced at another rate on this pool.
+        """
+        known = self._rates.setdefault((origin, account), rate)
+        if known != rate:
+            raise ConfigurationError(
+                f"this SessionPool already paces that account at {origin} at {known}; "
+                f"a client asking for {rate} would break it. Give every client of one "
+                "account the same rate_limit"
+            )
+
+    def limiter(self, origin: str, account: str, family: str) -> AsyncLimiter:
+        """The bucket of one endpoint family of an account `pace` was called for."""
+        key = (origin, account, family)
+        found = self._limiters.get(key)
+        if found is None:
+            found = self._limiters[key] = self._rates[origin, account].limiter()
+        return found
 
     async def aclose(self) -> None:
         """Close every session; calling it again does nothing."""

@@ -14,8 +14,11 @@ What is safe:
   the provider does the work at most once however often it is asked.
 
 A non-idempotent call (a Catapult create) whose outcome is unknown (a 500,
-a timeout or a connection lost after sending) is never repeated: it raises
-`OutcomeUnknownError`, so the caller can check before creating again.
+a timeout or a connection lost after sending) is never repeated. Any call
+but a GET that some attempt may have carried out ends, if it fails, in
+`OutcomeUnknownError` (with the `command_id` it carried, if any), even when
+the last attempt was refused as "not executed": an earlier one may not
+have been.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Final, TypeVar
 
 import attrs
+from attrs import AttrsInstance
 
 from ._errors import (
     ConferencingError,
@@ -39,7 +43,15 @@ from ._errors import (
 if TYPE_CHECKING:
     from tenacity import RetryCallState
 
-__all__ = ["DEFAULT_RETRY", "NO_RETRY", "RetryPolicy", "call_with_retries", "retry_reason"]
+__all__ = [
+    "DEFAULT_RETRY",
+    "NO_RETRY",
+    "RetryPolicy",
+    "call_with_retries",
+    "maybe_carried_out",
+    "outcome_unknown",
+    "retry_reason",
+]
 
 _log: Final = logging.getLogger("conferencing")
 _T = TypeVar("_T")
@@ -103,19 +115,44 @@ def retry_reason(exc: BaseException, *, idempotent: bool) -> str | None:
     return reason
 
 
-def outcome_unknown(exc: ConferencingError, *, request: object) -> OutcomeUnknownError | None:
-    """For a non-idempotent call, the error to raise when `exc` leaves its outcome unknown."""
-    if isinstance(exc, RateLimitError) or retry_reason(exc, idempotent=False) is not None:
-        return None
-    if isinstance(exc, ServerError | TransportError):
-        return OutcomeUnknownError(
-            f"{exc} -- the provider may have acted on this request; check before sending it again",
-            provider=exc.provider,
-            method=exc.method,
-            url=exc.url,
-            request=request,
-        )
-    return None
+def maybe_carried_out(exc: ConferencingError) -> bool:
+    """Whether the provider may have acted on the attempt that failed with `exc`."""
+    if isinstance(exc, RateLimitError):
+        return False  # documented as "not executed"
+    if isinstance(exc, ServerError):
+        return exc.status != _UNAVAILABLE  # a 503 asks to retry later: not executed
+    if isinstance(exc, TransportError):
+        return exc.request_sent
+    # A 2xx whose body could not be read was carried out; an earlier unknown stays unknown.
+    return isinstance(exc, ResponseDecodeError | OutcomeUnknownError)
+
+
+def outcome_unknown(
+    last: ConferencingError,
+    *,
+    provider: str,
+    method: str,
+    url: str,
+    request: AttrsInstance | None,
+    command_id: str | None,
+    idempotent: bool,
+) -> OutcomeUnknownError:
+    """The error for a request an attempt of which may have been carried out; `last` failed last."""
+    if command_id is not None:
+        advice = f"sending it again with the same command_id {command_id} is safe"
+    elif idempotent:
+        advice = "sending it again is safe: it sets a state, which twice leaves as once"
+    else:
+        advice = "check before sending it again"
+    return OutcomeUnknownError(
+        f"{last} -- an attempt may have been carried out; {advice}",
+        provider=provider,
+        method=method,
+        url=url,
+        request=request,
+        command_id=command_id,
+        last_error=last,
+    )
 
 
 class _Wait:

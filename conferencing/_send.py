@@ -9,6 +9,7 @@ our exceptions, decoding, and the DEBUG log line.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import math
@@ -22,6 +23,7 @@ import aiohttp
 import attrs
 import cattrs
 import yarl
+from attrs import AttrsInstance
 from multidict import CIMultiDictProxy
 
 from . import _wire
@@ -37,12 +39,19 @@ from ._errors import (
     error_class_for,
 )
 from ._pool import SessionPool
-from ._retry import NO_RETRY, RetryPolicy, call_with_retries, outcome_unknown, retry_reason
+from ._retry import (
+    NO_RETRY,
+    RetryPolicy,
+    call_with_retries,
+    maybe_carried_out,
+    outcome_unknown,
+    retry_reason,
+)
 
 if TYPE_CHECKING:
     from aiolimiter import AsyncLimiter
 
-__all__ = ["MAX_BODY_BYTES", "Answer", "Call", "Dialect", "send"]
+__all__ = ["MAX_BODY_BYTES", "SENDING", "Answer", "Call", "Dialect", "send"]
 
 _log: Final = logging.getLogger("conferencing")
 _T = TypeVar("_T")
@@ -52,6 +61,13 @@ _T = TypeVar("_T")
 MAX_BODY_BYTES: Final = 1024 * 1024
 #: How much of a failure body an exception keeps as `.body`.
 ERROR_BODY_CHARS: Final = 8192
+
+#: Called, in the task sending a request, the moment the request is about to
+#: leave: after its pacing and its wait for a connection slot, before the
+#: first byte is written (once per attempt). `create_many`'s `on_send` sets it.
+SENDING: Final[contextvars.ContextVar[Callable[[], None] | None]] = contextvars.ContextVar(
+    "conferencing_sending", default=None
+)
 
 
 @attrs.frozen
@@ -85,7 +101,9 @@ class Call:
     #: Paces this call's endpoint family, when the client has a rate limit.
     limiter: AsyncLimiter | None = None
     #: The request object being sent, for `OutcomeUnknownError.request`.
-    request: object = None
+    request: AttrsInstance | None = None
+    #: The `command_id` the body carries (Telnyx), for `OutcomeUnknownError.command_id`.
+    command_id: str | None = None
 
 
 @attrs.define
@@ -126,22 +144,36 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
     started = time.perf_counter()
     origin = pool._origin(call.origin)  # noqa: SLF001 - the pool and the send path are one unit
     if call.limiter is not None:
+        # Pacing is not part of the timeout: a bulk run paced at 1/s queues
+        # for far longer than any request may take.
         await call.limiter.acquire()
-    slots = origin.slots
-    if not slots.try_acquire():
-        await slots.acquire()
     failure: ConferencingError | None = None
     task = asyncio.current_task()
     if task is None:
         raise RuntimeError("conferencing requests must run in an asyncio task")
     cancelling = task.cancelling()
     deadlines = origin.deadlines_for(call.timeout if call.timeout is not None else pool.timeout)
+    # The timeout covers the whole request, its wait for a connection slot included.
+    deadlines.start(task)
+    slots = origin.slots
+    if not slots.try_acquire():
+        try:
+            await slots.acquire()
+        except asyncio.CancelledError:
+            if not deadlines.end(task) or task.uncancel() > cancelling:
+                raise
+            # Nothing left: a timeout here is as safe to retry as a refused connection.
+            return await _failed(
+                pool, call, decode, _timed_out(call, deadlines.seconds, sent=False), started
+            )
     try:
         url: yarl.URL | str = _parsed_url(call.url)
     except ValueError:
         url = call.url  # aiohttp refuses it with InvalidUrlClientError, mapped below
-    deadlines.start(task)
     try:
+        hook = SENDING.get()
+        if hook is not None:
+            hook()
         # Awaited rather than entered with `async with`: one coroutine
         # less per request; `release()` below does what leaving would.
         response = await origin.session.request(
@@ -172,7 +204,7 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
         # else meanwhile): the request timed out.
         if not deadlines.end(task) or task.uncancel() > cancelling:
             raise
-        failure = _timed_out(call, deadlines.seconds)
+        failure = _timed_out(call, deadlines.seconds, sent=True)
     except (TimeoutError, aiohttp.ClientError) as exc:
         failure = _transport_error(call, exc)
     except RuntimeError:
@@ -199,7 +231,12 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
             failure = _unsuccessful(call, status, headers, body)
     # Handled outside the `except` clauses above, so that nothing is chained
     # to aiohttp's errors, whose repr holds the request headers (credentials).
-    return await _failed(pool, call, decode, failure, time.perf_counter() - started)
+    return await _failed(pool, call, decode, failure, started)
+
+
+#: The policy of the attempts a retry loop makes: each raises its own error
+#: as it is, and the loop's caller decides what the whole call reports.
+_ATTEMPT: Final = RetryPolicy(attempts=1)
 
 
 async def _failed(
@@ -207,26 +244,49 @@ async def _failed(
     call: Call,
     decode: Callable[[Answer], _T],
     failure: ConferencingError,
-    elapsed: float,
+    started: float,
 ) -> _T:
-    """Retry what is safe to retry; otherwise raise, as `OutcomeUnknownError` where due."""
+    """Retry what is safe to retry; raise the last error, or `OutcomeUnknownError` where due."""
+    if call.retry is _ATTEMPT:
+        raise failure
+    maybe_done = maybe_carried_out(failure)
     if call.retry.attempts > 1 and retry_reason(failure, idempotent=call.idempotent):
-        once = attrs.evolve(call, retry=NO_RETRY)
+        once = attrs.evolve(call, retry=_ATTEMPT)
+
+        async def attempt() -> _T:
+            nonlocal maybe_done
+            try:
+                return await send(pool, once, decode)
+            except ConferencingError as exc:
+                maybe_done = maybe_done or maybe_carried_out(exc)
+                raise
+
         try:
             return await call_with_retries(
                 call.retry,
                 failure,
-                elapsed,
-                lambda: send(pool, once, decode),
+                time.perf_counter() - started,
+                attempt,
                 idempotent=call.idempotent,
                 what=f"{call.dialect.name} {call.method} {call.url}",
             )
         except ConferencingError as exc:
             failure = exc
-    if not call.idempotent:
-        unknown = outcome_unknown(failure, request=call.request)
-        if unknown is not None:
-            raise unknown from failure
+    if maybe_done and call.method != "GET":
+        request = call.request
+        if call.command_id is not None and getattr(request, "command_id", "") is None:
+            # The caller's request had no command_id; the error's carries the one
+            # every attempt used, so that resending `error.request` is safe.
+            request = attrs.evolve(request, command_id=call.command_id)  # type: ignore[misc]
+        raise outcome_unknown(
+            failure,
+            provider=call.dialect.name,
+            method=call.method,
+            url=call.url,
+            request=request,
+            command_id=call.command_id,
+            idempotent=call.idempotent,
+        ) from failure
     raise failure
 
 
@@ -284,14 +344,15 @@ def _decode_error(call: Call, status: int, body: bytes, problem: str) -> Respons
     )
 
 
-def _timed_out(call: Call, seconds: float) -> RequestTimeout:
-    # Whether the request went out before the deadline is not known here.
+def _timed_out(call: Call, seconds: float, *, sent: bool) -> RequestTimeout:
+    """Our error for a request whose timeout passed; `sent`: it may have left (or surely not)."""
+    what = "no answer to" if sent else "no connection slot free for"
     return RequestTimeout(
-        f"{call.dialect.name}: no answer to {call.method} {call.url} within {seconds:g} s",
+        f"{call.dialect.name}: {what} {call.method} {call.url} within {seconds:g} s",
         provider=call.dialect.name,
         method=call.method,
         url=call.url,
-        request_sent=True,
+        request_sent=sent,
     )
 
 

@@ -60,8 +60,9 @@ async def test_every_item_gets_exactly_one_result(http: aioresponses, client: Te
     assert [0, 1, 2, 3, 4] == sorted(r.index for r in results)
     by_index = {r.index: r for r in results}
     assert all(by_index[i].request is requests[i] for i in range(5))
-    assert by_index[0].ok
-    assert "id-a" == by_index[0].conference.id  # type: ignore[union-attr]
+    first = by_index[0]
+    assert first.ok
+    assert "id-a" == first.conference.id
     assert isinstance(by_index[1].error, ConferenceNameConflictError)
     assert isinstance(by_index[2].error, ValidationError)
     assert "max_participants" == by_index[2].error.field

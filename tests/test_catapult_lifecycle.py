@@ -123,7 +123,7 @@ async def test_create_call_refuses_undocumented_values(
 async def test_create_call_rejects_an_unknown_field(cp: CatapultClient, http: aioresponses) -> None:
     """A misspelt keyword is a ValidationError naming it, not a TypeError."""
     with pytest.raises(ValidationError, match="callTimeout is not a field"):
-        await cp.create_call(from_=HOST, to="+15551112222", callTimeout=30)
+        await cp.create_call(from_=HOST, to="+15551112222", callTimeout=30)  # type: ignore[call-overload]
 
 
 # --- members ----------------------------------------------------------------

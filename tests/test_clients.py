@@ -21,6 +21,7 @@ from conferencing import (
     CatapultClient,
     ConferencingError,
     ConfigurationError,
+    OutcomeUnknownError,
     RequestTimeout,
     SessionPool,
     TelnyxClient,
@@ -88,6 +89,27 @@ def connector_error(host: str = "api.telnyx.com") -> aiohttp.ClientConnectorErro
         server_hostname=host,
     )
     return aiohttp.ClientConnectorError(key, ConnectionRefusedError(111, "Connection refused"))
+
+
+def sent_command_id(http: aioresponses) -> str:
+    """The one `command_id` every Telnyx create sent carried."""
+    sent = http.requests[("POST", URL(TELNYX_URL))]
+    carried = {json.loads(c.kwargs["data"])["command_id"] for c in sent}
+    assert 1 == len(carried), carried
+    [command_id] = carried
+    assert isinstance(command_id, str)
+    assert command_id
+    return command_id
+
+
+def last_error_of(error: ConferencingError, command_id: str | None) -> ConferencingError:
+    """The last attempt's error behind `error`, checked to be exactly an unknown outcome's cause."""
+    assert OutcomeUnknownError is type(error), repr(error)
+    assert isinstance(error, OutcomeUnknownError)
+    assert error.last_error is not None
+    assert error.__cause__ is error.last_error
+    assert command_id == error.command_id
+    return error.last_error
 
 
 # --- Credentials ------------------------------------------------------------
@@ -489,9 +511,9 @@ async def test_unknown_keywords_are_refused(
 ) -> None:
     """An unknown keyword is a ValidationError naming it, for both clients; nothing is sent."""
     with pytest.raises(ValidationError) as telnyx_caught:
-        await tx.create_conference(call_control_id=CCID, name="Business", **{unknown: 1})
+        await tx.create_conference(call_control_id=CCID, name="Business", **{unknown: 1})  # type: ignore[call-overload]
     with pytest.raises(ValidationError) as catapult_caught:
-        await cp.create_conference(from_=FROM, **{unknown: 1})
+        await cp.create_conference(from_=FROM, **{unknown: 1})  # type: ignore[call-overload]
     for caught in (telnyx_caught, catapult_caught):
         assert unknown == caught.value.field
         assert unknown in str(caught.value)
@@ -516,7 +538,7 @@ async def test_telnyx_missing_required_keywords(
 async def test_catapult_missing_from(http: aioresponses, cp: CatapultClient) -> None:
     """A Catapult create without `from_` is a ValidationError naming it; nothing is sent."""
     with pytest.raises(ValidationError) as caught:
-        await cp.create_conference(callback_timeout=2000)
+        await cp.create_conference(callback_timeout=2000)  # type: ignore[call-overload]
     assert "from_" == caught.value.field
     assert "from_" in str(caught.value)
     assert {} == http.requests
@@ -527,7 +549,7 @@ async def test_catapult_string_timeout_from_the_docs_is_refused(
 ) -> None:
     """The docs' `"callbackTimeout": "2000"` is refused by our client, not sent."""
     with pytest.raises(ValidationError, match="callback_timeout"):
-        await cp.create_conference(
+        await cp.create_conference(  # type: ignore[call-overload]
             from_=FROM, callback_url="http://my.callback.url", callback_timeout="2000"
         )
     assert {} == http.requests
@@ -547,7 +569,7 @@ async def test_telnyx_refuses_other_request_types(
     """Anything but a telnyx.CreateConferenceRequest is refused, not sent unchecked."""
     http.post(TELNYX_URL, payload={"data": CONFERENCE})
     with pytest.raises((TypeError, ValidationError)):
-        await tx.create_conference(request_object)  # type: ignore[arg-type]
+        await tx.create_conference(request_object)  # type: ignore[call-overload]
     assert {} == http.requests
 
 
@@ -565,7 +587,7 @@ async def test_catapult_refuses_other_request_types(
     """Anything but a catapult.CreateConferenceRequest is refused, not sent unchecked."""
     http.post(CATAPULT_URL, status=201, headers={"Location": "/c-1"})
     with pytest.raises((TypeError, ValidationError)):
-        await cp.create_conference(request_object)  # type: ignore[arg-type]
+        await cp.create_conference(request_object)  # type: ignore[call-overload]
     assert {} == http.requests
 
 
@@ -609,12 +631,15 @@ async def test_unencodable_strings_are_validation_errors(
 async def test_connection_failures_are_transport_errors(
     http: aioresponses, tx: TelnyxClient, exception: Exception
 ) -> None:
-    """A connection lost after sending is a TransportError that may have reached the provider."""
+    """A create's connection lost after sending is an unknown outcome from a TransportError."""
     http.post(TELNYX_URL, exception=exception)
-    with pytest.raises(TransportError) as caught:
+    with pytest.raises(OutcomeUnknownError) as caught:
         await tx.create_conference(call_control_id=CCID, name="Business")
-    error = caught.value
+    assert not isinstance(caught.value, aiohttp.ClientError)
+    assert type(exception).__name__ in str(caught.value)
+    error = last_error_of(caught.value, sent_command_id(http))
     assert TransportError is type(error)
+    assert isinstance(error, TransportError)
     assert error.request_sent is True
     assert "telnyx" == error.provider
     assert "POST" == error.method
@@ -667,19 +692,25 @@ async def test_dns_failure_was_not_sent(http: aioresponses, tx: TelnyxClient) ->
 async def test_timeouts_are_request_timeouts(
     http: aioresponses, tx: TelnyxClient, exception: Exception, sent: bool
 ) -> None:
-    """A timeout is a RequestTimeout (a TransportError); only a connect timeout was not sent."""
+    """A timeout is a RequestTimeout, an unknown outcome for a create unless it never connected."""
     http.post(TELNYX_URL, exception=exception)
-    with pytest.raises(RequestTimeout) as caught:
+    with pytest.raises(ConferencingError) as caught:
         await tx.create_conference(call_control_id=CCID, name="Business")
-    assert isinstance(caught.value, TransportError)
-    assert sent is caught.value.request_sent
     assert not isinstance(caught.value, aiohttp.ClientError)
+    error = last_error_of(caught.value, sent_command_id(http)) if sent else caught.value
+    assert isinstance(error, RequestTimeout)
+    assert isinstance(error, TransportError)
+    assert sent is error.request_sent
+    assert not isinstance(error, aiohttp.ClientError)
 
 
 async def test_unmatched_request_is_a_transport_error(http: aioresponses, tx: TelnyxClient) -> None:
-    """aioresponses' own refusal (nothing listening) surfaces as a TransportError too."""
-    with pytest.raises(TransportError):
+    """aioresponses' refusal (a bare connection error) is an unknown outcome on a TransportError."""
+    with pytest.raises(OutcomeUnknownError) as caught:
         await tx.create_conference(call_control_id=CCID, name="Business")
+    error = last_error_of(caught.value, sent_command_id(http))
+    assert isinstance(error, TransportError)
+    assert error.request_sent is True
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])

@@ -29,6 +29,7 @@ from conferencing import (
     InvalidCallControlIdError,
     MaxParticipantsReachedError,
     NotFoundError,
+    OutcomeUnknownError,
     PermissionDeniedError,
     RateLimitError,
     RequestTimeout,
@@ -99,12 +100,40 @@ def cp(pool: SessionPool) -> CatapultClient:
     )
 
 
+def sent_command_id(http: aioresponses) -> str:
+    """The one `command_id` every Telnyx create sent carried."""
+    sent = http.requests[("POST", URL(TELNYX_URL))]
+    carried = {json.loads(c.kwargs["data"])["command_id"] for c in sent}
+    assert 1 == len(carried), carried
+    [command_id] = carried
+    assert isinstance(command_id, str)
+    assert command_id
+    return command_id
+
+
 async def telnyx_failure(http: aioresponses, tx: TelnyxClient, **answer: Any) -> APIError:
-    """Answer a Telnyx create with `answer`, return the APIError it raises."""
+    """Answer a Telnyx create with `answer`, return the APIError it raises or that ends it.
+
+    A 5xx other than 503 may have been carried out: the create must then end
+    in an `OutcomeUnknownError` around the APIError, with the sent `command_id`.
+    """
     http.post(TELNYX_URL, **answer)
-    with pytest.raises(APIError) as caught:
+    with pytest.raises(ConferencingError) as caught:
         await tx.create_conference(call_control_id=CCID, name="Business")
-    return caught.value
+    error = caught.value
+    status = answer["status"]
+    if status >= 500 and status != 503:
+        assert OutcomeUnknownError is type(error), repr(error)
+        assert isinstance(error, OutcomeUnknownError)
+        assert error.last_error is not None
+        assert error.__cause__ is error.last_error
+        assert sent_command_id(http) == error.command_id
+        assert "telnyx" == error.provider
+        assert "POST" == error.method
+        assert TELNYX_URL == error.url
+        error = error.last_error
+    assert isinstance(error, APIError), repr(error)
+    return error
 
 
 async def catapult_failure(http: aioresponses, cp: CatapultClient, **answer: Any) -> APIError:
@@ -305,7 +334,7 @@ async def test_429_without_any_hint(http: aioresponses, tx: TelnyxClient) -> Non
 async def test_telnyx_5xx_is_a_server_error(
     http: aioresponses, tx: TelnyxClient, status: int
 ) -> None:
-    """5xx answers give ServerError with the status."""
+    """5xx answers give ServerError with the status, behind an unknown outcome unless 503."""
     error = await telnyx_failure(http, tx, status=status, body='{"errors": []}')
     assert ServerError is type(error)
     assert status == error.status
@@ -538,7 +567,7 @@ async def test_telnyx_malformed_error_body(
     body: str,
     expected_class: type[APIError],
 ) -> None:
-    """A non-JSON or odd error body still yields the status class, the raw text in `.body`."""
+    """An odd error body still yields the status class and raw `.body` (a 5xx: as last error)."""
     error = await telnyx_failure(http, tx, status=status, body=body)
     assert expected_class is type(error)
     assert status == error.status
@@ -573,7 +602,7 @@ async def test_catapult_malformed_error_body(
 
 
 async def test_long_error_body_is_cut(http: aioresponses, tx: TelnyxClient) -> None:
-    """A huge error body is kept only in part, so errors stay printable."""
+    """A huge 500 body is kept only in part, so errors (and the unknown outcome) stay printable."""
     body = "x" * 100_000
     error = await telnyx_failure(http, tx, status=500, body=body)
     assert ServerError is type(error)

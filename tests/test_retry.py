@@ -25,6 +25,7 @@ from conferencing import (
     TransportError,
     UnprocessableEntityError,
     catapult,
+    telnyx,
 )
 
 TX_URL = "https://api.telnyx.com/v2/conferences"
@@ -52,6 +53,32 @@ def catapult_client(pool: SessionPool, retry: RetryPolicy | None = FAST) -> Cata
 
 def bodies(http: aioresponses, url: str) -> list[dict[str, object]]:
     return [json.loads(call.kwargs["data"]) for call in http.requests[("POST", URL(url))]]
+
+
+def sent_command_id(http: aioresponses) -> str:
+    """The one `command_id` every Telnyx create sent carried."""
+    carried = {body["command_id"] for body in bodies(http, TX_URL)}
+    assert 1 == len(carried), carried
+    [command_id] = carried
+    assert isinstance(command_id, str)
+    assert command_id
+    return command_id
+
+
+def connector_error() -> aiohttp.ClientConnectorError:
+    """What aiohttp raises when a connection cannot be made: the request never left."""
+    return aiohttp.ClientConnectorError(
+        aiohttp.client_reqrep.ConnectionKey(
+            "h",
+            443,
+            is_ssl=True,
+            ssl=True,
+            proxy=None,
+            proxy_auth=None,
+            proxy_headers_hash=None,
+        ),
+        OSError(111, "refused"),
+    )
 
 
 async def test_telnyx_5xx_is_retried_with_the_same_command_id(
@@ -102,15 +129,21 @@ async def test_each_retry_is_logged_with_reason_and_delay(
 async def test_attempts_are_bounded_and_the_last_error_is_raised(
     http: aioresponses, pool: SessionPool
 ) -> None:
-    """After `attempts` tries the last typed error comes out."""
+    """After `attempts` tries a create ends unknown, the last typed error as its last_error."""
     for _ in range(4):
         http.post(TX_URL, status=502, body="bad gateway", content_type="text/plain")
 
-    with pytest.raises(ServerError) as caught:
+    with pytest.raises(OutcomeUnknownError) as caught:
         await telnyx_client(pool).create_conference(call_control_id="v3:a", name="B")
 
-    assert 502 == caught.value.status
+    last = caught.value.last_error
+    assert isinstance(last, ServerError)
+    assert 502 == last.status
+    assert "bad gateway" == last.body
+    assert caught.value.__cause__ is last
+    assert isinstance(caught.value.request, telnyx.CreateConferenceRequest)
     assert 4 == len(bodies(http, TX_URL))
+    assert sent_command_id(http) == caught.value.command_id
 
 
 async def test_no_retry_sends_once(http: aioresponses, pool: SessionPool) -> None:
@@ -184,21 +217,7 @@ async def test_catapult_retries_what_the_provider_did_not_do(
     )
     http.post(CP_URL, status=403, payload={"category": "limit", "code": "call-rate-limit"})
     http.post(CP_URL, status=503, payload={"category": "x", "code": "call-unavailable"})
-    http.post(
-        CP_URL,
-        exception=aiohttp.ClientConnectorError(
-            aiohttp.client_reqrep.ConnectionKey(
-                "h",
-                443,
-                is_ssl=True,
-                ssl=True,
-                proxy=None,
-                proxy_auth=None,
-                proxy_headers_hash=None,
-            ),
-            OSError(111, "refused"),
-        ),
-    )
+    http.post(CP_URL, exception=connector_error())
     http.post(CP_URL, status=201, headers=CREATED)
     policy = RetryPolicy(attempts=5, backoff_initial=0.01, backoff_max=0.02, jitter=0.0)
 
@@ -206,6 +225,56 @@ async def test_catapult_retries_what_the_provider_did_not_do(
 
     assert "c-1" == ref.id
     assert 5 == len(bodies(http, CP_URL))
+
+
+async def test_an_earlier_unknown_outcome_outlives_later_refusals(
+    http: aioresponses, pool: SessionPool
+) -> None:
+    """A create answered 500, then only "not executed" (503, 429, refused), still ends unknown."""
+    http.post(TX_URL, status=500, body="oops")
+    http.post(TX_URL, status=503, body="down")
+    http.post(TX_URL, status=429, payload={"errors": [{"code": "10011"}]})
+    http.post(TX_URL, exception=connector_error())
+
+    with pytest.raises(OutcomeUnknownError) as caught:
+        await telnyx_client(pool).create_conference(call_control_id="v3:a", name="B")
+
+    last = caught.value.last_error
+    assert isinstance(last, TransportError)
+    assert last.request_sent is False
+    assert caught.value.__cause__ is last
+    assert 4 == len(bodies(http, TX_URL))
+    assert sent_command_id(http) == caught.value.command_id
+
+
+async def test_not_executed_failures_alone_raise_as_they_are(
+    http: aioresponses, pool: SessionPool
+) -> None:
+    """A create refused with 503 every time was never carried out: the last 503 comes out as is."""
+    for _ in range(4):
+        http.post(TX_URL, status=503, body="down")
+
+    with pytest.raises(ServerError) as caught:
+        await telnyx_client(pool).create_conference(call_control_id="v3:a", name="B")
+
+    assert ServerError is type(caught.value)
+    assert 503 == caught.value.status
+    assert 4 == len(bodies(http, TX_URL))
+
+
+async def test_a_get_that_fails_after_retries_raises_its_own_error(
+    http: aioresponses, pool: SessionPool
+) -> None:
+    """A GET is never an unknown outcome: after its 500s the last ServerError comes out as is."""
+    for _ in range(4):
+        http.get(f"{TX_URL}/conf-1", status=500, body="oops")
+
+    with pytest.raises(ServerError) as caught:
+        await telnyx_client(pool).get_conference("conf-1")
+
+    assert ServerError is type(caught.value)
+    assert 500 == caught.value.status
+    assert 4 == len(http.requests[("GET", URL(f"{TX_URL}/conf-1"))])
 
 
 async def test_retry_after_is_honoured(http: aioresponses, pool: SessionPool) -> None:

@@ -346,7 +346,7 @@ def test_command_rules(cls: type[Any], fields: dict[str, Any]) -> None:
 async def test_unhold_without_ids_is_refused(tx: TelnyxClient, http: aioresponses) -> None:
     """call_control_ids is required by unhold; nothing is sent without it."""
     with pytest.raises(ValidationError, match="call_control_ids is required"):
-        await tx.unhold("conf-1")
+        await tx.unhold("conf-1")  # type: ignore[call-overload]
 
     assert not http.requests
 

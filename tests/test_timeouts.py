@@ -7,7 +7,26 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from conferencing import NO_RETRY, RequestTimeout, SessionPool, TelnyxClient
+from conferencing import (
+    NO_RETRY,
+    OutcomeUnknownError,
+    RequestTimeout,
+    SessionPool,
+    TelnyxClient,
+)
+
+
+def timed_out(error: object) -> RequestTimeout:
+    """The RequestTimeout behind a create's unknown outcome, checked to be its sent last error."""
+    assert OutcomeUnknownError is type(error), repr(error)
+    assert isinstance(error, OutcomeUnknownError)
+    last = error.last_error
+    assert isinstance(last, RequestTimeout), repr(last)
+    assert error.__cause__ is last
+    assert last.request_sent
+    assert isinstance(error.command_id, str)
+    assert error.command_id
+    return last
 
 
 @pytest.fixture
@@ -31,23 +50,25 @@ async def silent_server() -> AsyncIterator[str]:
 
 
 async def test_the_pools_timeout_applies_when_the_client_sets_none(silent_server: str) -> None:
-    """A client without its own timeout is bounded by its pool's."""
+    """A client without a timeout is bounded by its pool's: a create ends on its RequestTimeout."""
     async with SessionPool(timeout=0.3) as pool:
         client = TelnyxClient(api_key="KEY", base_url=silent_server, pool=pool, retry=NO_RETRY)
         async with asyncio.timeout(10):
-            with pytest.raises(RequestTimeout):
+            with pytest.raises(OutcomeUnknownError) as caught:
                 await client.create_conference(call_control_id="v3:a", name="B")
+    assert "within 0.3 s" in str(timed_out(caught.value))
 
 
 async def test_a_clients_timeout_overrides_the_pools(silent_server: str) -> None:
-    """A client's timeout wins over a longer pool default."""
+    """A client's timeout wins over a longer pool default: a create ends in its RequestTimeout."""
     async with SessionPool(timeout=60) as pool:
         client = TelnyxClient(
             api_key="KEY", base_url=silent_server, pool=pool, retry=NO_RETRY, timeout=0.3
         )
         async with asyncio.timeout(10):
-            with pytest.raises(RequestTimeout):
+            with pytest.raises(OutcomeUnknownError) as caught:
                 await client.create_conference(call_control_id="v3:a", name="B")
+    assert "within 0.3 s" in str(timed_out(caught.value))
 
 
 @pytest.fixture
@@ -97,11 +118,11 @@ def _client(pool: SessionPool, origin: str, delay: float, timeout: float | None)
 
 
 async def test_a_timed_out_request_leaves_its_task_uncancelled(slow_server: str) -> None:
-    """After RequestTimeout the caller's task is not left cancelling, and awaits on normally."""
+    """After a create's RequestTimeout the caller's task is not left cancelling, and awaits on."""
     async with SessionPool(timeout=0.2) as pool:
         slow = _client(pool, slow_server, 5, None)
         async with asyncio.timeout(10):
-            with pytest.raises(RequestTimeout, match=r"within 0\.2 s") as caught:
+            with pytest.raises(OutcomeUnknownError) as caught:
                 await slow.create_conference(call_control_id="v3:a", name="B")
             task = asyncio.current_task()
             assert task is not None
@@ -109,7 +130,7 @@ async def test_a_timed_out_request_leaves_its_task_uncancelled(slow_server: str)
             await asyncio.sleep(0.05)  # no stray cancellation arrives later
             fast = _client(pool, slow_server, 0, None)
             assert "c-1" == (await fast.create_conference(call_control_id="v3:a", name="B")).id
-    assert caught.value.request_sent
+    assert "within 0.2 s" in str(timed_out(caught.value))
 
 
 async def test_requests_that_finish_in_time_are_never_cancelled_later(slow_server: str) -> None:
@@ -123,7 +144,7 @@ async def test_requests_that_finish_in_time_are_never_cancelled_later(slow_serve
 
 
 async def test_each_timeout_length_holds_for_its_own_requests(slow_server: str) -> None:
-    """On one origin, a short timeout fires for its request while a long one's completes."""
+    """On one origin, a short timeout ends its creates unknown while a long one's completes."""
     async with SessionPool(timeout=5) as pool:
         impatient = _client(pool, slow_server, 0.5, 0.1)
         patient = _client(pool, slow_server, 0.5, 2)
@@ -134,9 +155,9 @@ async def test_each_timeout_length_holds_for_its_own_requests(slow_server: str) 
                 impatient.create_conference(call_control_id="v3:a", name="B"),
                 return_exceptions=True,
             )
-    assert isinstance(outcomes[0], RequestTimeout)
+    assert "within 0.1 s" in str(timed_out(outcomes[0]))
     assert "c-1" == getattr(outcomes[1], "id", None)
-    assert isinstance(outcomes[2], RequestTimeout)
+    assert "within 0.1 s" in str(timed_out(outcomes[2]))
 
 
 async def test_a_callers_cancellation_is_not_a_timeout(slow_server: str) -> None:
@@ -152,12 +173,13 @@ async def test_a_callers_cancellation_is_not_a_timeout(slow_server: str) -> None
 
 
 async def test_a_timeout_inside_the_callers_own_timeout_stays_ours(slow_server: str) -> None:
-    """Our RequestTimeout and the caller's asyncio.timeout each report their own expiry."""
+    """Our RequestTimeout (behind a create's unknown outcome) and the caller's each stay theirs."""
     async with SessionPool(timeout=0.1) as pool:
         client = _client(pool, slow_server, 5, None)
-        with pytest.raises(RequestTimeout):
+        with pytest.raises(OutcomeUnknownError) as ours:
             async with asyncio.timeout(5):
                 await client.create_conference(call_control_id="v3:a", name="B")
+        timed_out(ours.value)
         with pytest.raises(TimeoutError) as caught:
             async with asyncio.timeout(0.05):
                 await client.create_conference(call_control_id="v3:a", name="B")

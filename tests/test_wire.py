@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +15,7 @@ from yarl import URL
 from conferencing import (
     NO_RETRY,
     CatapultClient,
+    OutcomeUnknownError,
     ResponseDecodeError,
     SessionPool,
     TelnyxClient,
@@ -80,6 +80,16 @@ def only_body(http: aioresponses, url: str) -> Any:
     data = call.kwargs["data"]
     assert isinstance(data, bytes)
     return json.loads(data)
+
+
+def decode_error_behind(error: OutcomeUnknownError, command_id: str | None) -> ResponseDecodeError:
+    """The ResponseDecodeError behind a POST's unknown outcome, checked to be its cause."""
+    assert OutcomeUnknownError is type(error), repr(error)
+    last = error.last_error
+    assert isinstance(last, ResponseDecodeError), repr(last)
+    assert error.__cause__ is last
+    assert command_id == error.command_id
+    return last
 
 
 def only_headers(http: aioresponses, url: str) -> dict[str, str]:
@@ -340,15 +350,16 @@ async def test_location_gives_the_id(
 
 
 async def test_missing_location_is_a_decode_error(http: aioresponses, cp: CatapultClient) -> None:
-    """A 201 without `Location` raises ResponseDecodeError with the status and body."""
+    """A 201 without `Location` is an unknown outcome whose decode error keeps status and body."""
     http.post(CATAPULT_URL, status=201, body="")
-    with pytest.raises(ResponseDecodeError) as caught:
+    with pytest.raises(OutcomeUnknownError) as caught:
         await cp.create_conference(from_=FROM)
-    assert 201 == caught.value.status
-    assert "" == caught.value.body
-    assert "catapult" == caught.value.provider
-    assert CATAPULT_URL == caught.value.url
-    assert "POST" == caught.value.method
+    error = decode_error_behind(caught.value, None)
+    assert 201 == error.status
+    assert "" == error.body
+    assert "catapult" == error.provider
+    assert CATAPULT_URL == error.url
+    assert "POST" == error.method
 
 
 @pytest.mark.parametrize(
@@ -367,12 +378,13 @@ async def test_missing_location_is_a_decode_error(http: aioresponses, cp: Catapu
 async def test_unusable_location_is_a_decode_error(
     http: aioresponses, cp: CatapultClient, location: str
 ) -> None:
-    """An empty `Location`, or one that ends in nothing usable, raises ResponseDecodeError."""
+    """A `Location` empty or ending in nothing usable is an unknown outcome from a decode error."""
     http.post(CATAPULT_URL, status=201, body="created", headers={"Location": location})
-    with pytest.raises(ResponseDecodeError) as caught:
+    with pytest.raises(OutcomeUnknownError) as caught:
         await cp.create_conference(from_=FROM)
-    assert 201 == caught.value.status
-    assert "created" == caught.value.body
+    error = decode_error_behind(caught.value, None)
+    assert 201 == error.status
+    assert "created" == error.body
 
 
 # --- Telnyx answers ---------------------------------------------------------
@@ -457,10 +469,12 @@ async def test_telnyx_null_optional_fields_are_none(http: aioresponses, tx: Teln
 async def test_telnyx_decode_error_names_the_field(
     http: aioresponses, tx: TelnyxClient, change: dict[str, Any], said: str
 ) -> None:
-    """A success answer with a wrong field says which field, and what was expected."""
+    """A success answer with a wrong field is an unknown outcome whose error names the field."""
     http.post(TELNYX_URL, payload={"data": {**CONFERENCE, **change}})
-    with pytest.raises(ResponseDecodeError, match=re.escape(said)):
+    with pytest.raises(OutcomeUnknownError) as caught:
         await tx.create_conference(call_control_id=CCID, name="Business")
+    error = decode_error_behind(caught.value, only_body(http, TELNYX_URL)["command_id"])
+    assert said in str(error)
 
 
 def test_a_body_json_cannot_carry_is_a_validation_error() -> None:
@@ -532,11 +546,12 @@ def _without(key: str) -> dict[str, Any]:
 async def test_telnyx_malformed_success_is_a_decode_error(
     http: aioresponses, tx: TelnyxClient, body: str
 ) -> None:
-    """A 2xx answer without the documented shape raises ResponseDecodeError keeping the body."""
+    """A 2xx answer without the documented shape is an unknown outcome; its error keeps the body."""
     http.post(TELNYX_URL, status=200, body=body)
-    with pytest.raises(ResponseDecodeError) as caught:
+    with pytest.raises(OutcomeUnknownError) as caught:
         await tx.create_conference(call_control_id=CCID, name="Business")
-    assert 200 == caught.value.status
-    assert body == caught.value.body
-    assert "telnyx" == caught.value.provider
-    assert TELNYX_URL == caught.value.url
+    error = decode_error_behind(caught.value, only_body(http, TELNYX_URL)["command_id"])
+    assert 200 == error.status
+    assert body == error.body
+    assert "telnyx" == error.provider
+    assert TELNYX_URL == error.url

@@ -42,6 +42,15 @@ from ._models import (
     UpdateConferenceRequest,
     UpdateMemberRequest,
 )
+from ._params import (
+    AddMemberFields,
+    AddMemberOptionalFields,
+    CreateCallFields,
+    CreateConferenceFields,
+    PlayAudioFields,
+    UpdateConferenceFields,
+    UpdateMemberFields,
+)
 from ._recipe import STEP_ADD_MEMBER, STEP_CREATE_CALL, CalleeOutcome, ConferenceCall
 
 __all__ = [
@@ -63,6 +72,8 @@ __all__ = [
     "STEP_ADD_MEMBER",
     "STEP_CREATE_CALL",
     "VOICES",
+    "AddMemberFields",
+    "AddMemberOptionalFields",
     "AddMemberRequest",
     "CallRef",
     "CalleeOutcome",
@@ -70,11 +81,16 @@ __all__ = [
     "Conference",
     "ConferenceCall",
     "ConferenceRef",
+    "CreateCallFields",
     "CreateCallRequest",
+    "CreateConferenceFields",
     "CreateConferenceRequest",
     "Member",
     "MemberRef",
+    "PlayAudioFields",
     "PlayAudioRequest",
+    "UpdateConferenceFields",
     "UpdateConferenceRequest",
+    "UpdateMemberFields",
     "UpdateMemberRequest",
 ]

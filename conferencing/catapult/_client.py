@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Unpack, overload
+
+from attrs import AttrsInstance
 
 from .. import _rules, _wire
 from .._client import BaseClient, credential, json_headers
@@ -23,6 +25,15 @@ from ._models import (
     PlayAudioRequest,
     UpdateConferenceRequest,
     UpdateMemberRequest,
+)
+from ._params import (
+    AddMemberFields,
+    AddMemberOptionalFields,
+    CreateCallFields,
+    CreateConferenceFields,
+    PlayAudioFields,
+    UpdateConferenceFields,
+    UpdateMemberFields,
 )
 from ._recipe import ConferenceCall, start_conference_call
 from ._wire import (
@@ -101,6 +112,7 @@ class CatapultClient(BaseClient):
             check=lambda value: _rules.path_segment("user_id", value),
         )
         self._user_id: Final = user
+        self._account_is(user)
         token = credential(api_token, "CATAPULT_API_TOKEN", "an api_token", "CatapultClient")
         secret = credential(api_secret, "CATAPULT_API_SECRET", "an api_secret", "CatapultClient")
         basic = base64.b64encode(f"{token}:{secret}".encode()).decode("ascii")
@@ -120,6 +132,14 @@ class CatapultClient(BaseClient):
     def user_id(self) -> str:
         """The account's user id."""
         return self._user_id
+
+    @overload
+    async def create_conference(self, request: CreateConferenceRequest, /) -> ConferenceRef: ...
+
+    @overload
+    async def create_conference(
+        self, /, **fields: Unpack[CreateConferenceFields]
+    ) -> ConferenceRef: ...
 
     async def create_conference(
         self, request: CreateConferenceRequest | None = None, /, **fields: Any
@@ -147,11 +167,17 @@ class CatapultClient(BaseClient):
         member = _rules.path_segment("member_id", member_id)
         return f"{self._conference_url(conference_id)}/members/{member}"
 
-    async def _post(self, url: str, request: object) -> None:
+    async def _post(self, url: str, request: AttrsInstance) -> None:
         # Catapult's POSTs are never sent twice: an update that failed
         # half-way (a timeout) is for the caller to look at, not to repeat.
         body = _wire.dumps(CONVERTER.unstructure(request))
         await self._send("POST", url, self._headers, body, decode_nothing, request=request)
+
+    @overload
+    async def create_call(self, request: CreateCallRequest, /) -> CallRef: ...
+
+    @overload
+    async def create_call(self, /, **fields: Unpack[CreateCallFields]) -> CallRef: ...
 
     async def create_call(
         self, request: CreateCallRequest | None = None, /, **fields: Any
@@ -173,6 +199,19 @@ class CatapultClient(BaseClient):
         return await self._send(
             "POST", self._calls_url, self._headers, body, decode_call_ref, request=request
         )
+
+    @overload
+    async def add_member(self, conference_id: str, request: AddMemberRequest, /) -> MemberRef: ...
+
+    @overload
+    async def add_member(
+        self, conference_id: str, call_id: str, /, **fields: Unpack[AddMemberOptionalFields]
+    ) -> MemberRef: ...
+
+    @overload
+    async def add_member(
+        self, conference_id: str, /, **fields: Unpack[AddMemberFields]
+    ) -> MemberRef: ...
 
     async def add_member(
         self,
@@ -220,7 +259,11 @@ class CatapultClient(BaseClient):
         )
 
     async def update_conference(
-        self, conference_id: str, request: UpdateConferenceRequest | None = None, /, **fields: Any
+        self,
+        conference_id: str,
+        request: UpdateConferenceRequest | None = None,
+        /,
+        **fields: Unpack[UpdateConferenceFields],
     ) -> None:
         """Change a conference: end it (`state="completed"`), mute or hold everyone, callbacks.
 
@@ -260,7 +303,7 @@ class CatapultClient(BaseClient):
         member_id: str,
         request: UpdateMemberRequest | None = None,
         /,
-        **fields: Any,
+        **fields: Unpack[UpdateMemberFields],
     ) -> None:
         """Change one member: remove (`state="completed"`), mute, hold, tones.
 
@@ -280,7 +323,7 @@ class CatapultClient(BaseClient):
         /,
         *,
         member_id: str | None = None,
-        **fields: Any,
+        **fields: Unpack[PlayAudioFields],
     ) -> None:
         """Play a file or speak a sentence to the whole conference, or to one member.
 

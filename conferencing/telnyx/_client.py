@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from typing import Any, Final, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar, Unpack, overload
 from urllib.parse import quote, urlencode
 
 import attrs
+from attrs import AttrsInstance
 
 from .. import _rules, _wire
 from .._client import BaseClient, credential, json_headers
@@ -34,6 +36,21 @@ from ._models import (
     UpdateParticipantRequest,
 )
 from ._pages import Pages
+from ._params import (
+    CreateConferenceFields,
+    EndConferenceFields,
+    HoldFields,
+    JoinFields,
+    JoinOptionalFields,
+    LeaveFields,
+    LeaveOptionalFields,
+    ListConferencesFields,
+    ListParticipantsFields,
+    MuteFields,
+    UnholdFields,
+    UnmuteFields,
+    UpdateParticipantFields,
+)
 from ._recipe import ConferenceCall, start_conference_call
 from ._wire import (
     CONVERTER,
@@ -52,7 +69,7 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
-class _Commanded(Protocol):
+class _Commanded(AttrsInstance, Protocol):
     """A request that carries a `command_id`."""
 
     @property
@@ -135,11 +152,21 @@ class TelnyxClient(BaseClient):
         )
         key = credential(api_key, "TELNYX_API_KEY", "an api_key", "TelnyxClient")
         self._headers: Final = json_headers(f"Bearer {key}")
+        # The key is the account as far as this client can tell; kept only hashed.
+        self._account_is(hashlib.sha256(key.encode()).hexdigest()[:32])
         self._family_prefix = f"{self._base_url}/"
         self._conferences_url: Final = f"{self._base_url}/conferences"
 
     def __repr__(self) -> str:
         return f"<TelnyxClient base_url={self._base_url!r} api_key=***>"
+
+    @overload
+    async def create_conference(self, request: CreateConferenceRequest, /) -> Conference: ...
+
+    @overload
+    async def create_conference(
+        self, /, **fields: Unpack[CreateConferenceFields]
+    ) -> Conference: ...
 
     async def create_conference(
         self, request: CreateConferenceRequest | None = None, /, **fields: Any
@@ -159,7 +186,7 @@ class TelnyxClient(BaseClient):
         return await self._command(self._conferences_url, request, decode_conference)
 
     def _command(
-        self, url: str, request: object, decode: Callable[[Answer], _T]
+        self, url: str, request: AttrsInstance, decode: Callable[[Answer], _T]
     ) -> Coroutine[Any, Any, _T]:
         """POST a command that takes a `command_id`, making one up when the caller gave none.
 
@@ -167,9 +194,19 @@ class TelnyxClient(BaseClient):
         one in the body a retry after a lost answer cannot act twice.
         """
         payload = CONVERTER.unstructure(request)
-        if payload.get("command_id") is None:
-            payload["command_id"] = new_command_id()
-        return self._send("POST", url, self._headers, _wire.dumps(payload), decode, idempotent=True)
+        command_id = payload.get("command_id")
+        if command_id is None:
+            command_id = payload["command_id"] = new_command_id()
+        return self._send(
+            "POST",
+            url,
+            self._headers,
+            _wire.dumps(payload),
+            decode,
+            idempotent=True,
+            request=request,
+            command_id=command_id,
+        )
 
     def _conference_url(self, conference_id: str) -> str:
         return f"{self._conferences_url}/{_rules.path_segment('conference_id', conference_id)}"
@@ -189,7 +226,7 @@ class TelnyxClient(BaseClient):
         result = await self._command(url, request, decode_command_result)
         return attrs.evolve(result, command_id=request.command_id)
 
-    async def _action(self, url: str, request: object) -> CommandResult:
+    async def _action(self, url: str, request: AttrsInstance) -> CommandResult:
         """Send a command that takes no `command_id` (mute, unmute, hold, unhold).
 
         These set a state ("these legs are muted"); sending one twice leaves
@@ -198,7 +235,13 @@ class TelnyxClient(BaseClient):
         """
         body = _wire.dumps(CONVERTER.unstructure(request))
         return await self._send(
-            "POST", url, self._headers, body, decode_command_result, idempotent=True
+            "POST",
+            url,
+            self._headers,
+            body,
+            decode_command_result,
+            idempotent=True,
+            request=request,
         )
 
     async def get_conference(self, conference_id: str, *, region: str | None = None) -> Conference:
@@ -212,7 +255,10 @@ class TelnyxClient(BaseClient):
         return await self._get(url, _region_query(region), decode_conference)
 
     def list_conferences(
-        self, request: ListConferencesRequest | None = None, /, **fields: Any
+        self,
+        request: ListConferencesRequest | None = None,
+        /,
+        **fields: Unpack[ListConferencesFields],
     ) -> Pages[Conference]:
         """Iterate over conferences, page after page, fetched as you go.
 
@@ -234,6 +280,17 @@ class TelnyxClient(BaseClient):
 
         return Pages(fetch)
 
+    @overload
+    async def join(self, conference_id: str, request: JoinRequest, /) -> CommandResult: ...
+
+    @overload
+    async def join(
+        self, conference_id: str, call_control_id: str, /, **fields: Unpack[JoinOptionalFields]
+    ) -> CommandResult: ...
+
+    @overload
+    async def join(self, conference_id: str, /, **fields: Unpack[JoinFields]) -> CommandResult: ...
+
     async def join(
         self, conference_id: str, request: JoinRequest | str | None = None, /, **fields: Any
     ) -> CommandResult:
@@ -251,6 +308,19 @@ class TelnyxClient(BaseClient):
         url = f"{self._conference_url(conference_id)}/actions/join"
         return await self._commanded(url, _leg_request(JoinRequest, request, fields))
 
+    @overload
+    async def leave(self, conference_id: str, request: LeaveRequest, /) -> CommandResult: ...
+
+    @overload
+    async def leave(
+        self, conference_id: str, call_control_id: str, /, **fields: Unpack[LeaveOptionalFields]
+    ) -> CommandResult: ...
+
+    @overload
+    async def leave(
+        self, conference_id: str, /, **fields: Unpack[LeaveFields]
+    ) -> CommandResult: ...
+
     async def leave(
         self, conference_id: str, request: LeaveRequest | str | None = None, /, **fields: Any
     ) -> CommandResult:
@@ -267,7 +337,11 @@ class TelnyxClient(BaseClient):
         return await self._commanded(url, _leg_request(LeaveRequest, request, fields))
 
     async def mute(
-        self, conference_id: str, request: MuteRequest | None = None, /, **fields: Any
+        self,
+        conference_id: str,
+        request: MuteRequest | None = None,
+        /,
+        **fields: Unpack[MuteFields],
     ) -> CommandResult:
         """Mute the legs in `call_control_ids`, or every participant when it is unset.
 
@@ -279,7 +353,11 @@ class TelnyxClient(BaseClient):
         return await self._action(url, _rules.request_from(MuteRequest, request, fields))
 
     async def unmute(
-        self, conference_id: str, request: UnmuteRequest | None = None, /, **fields: Any
+        self,
+        conference_id: str,
+        request: UnmuteRequest | None = None,
+        /,
+        **fields: Unpack[UnmuteFields],
     ) -> CommandResult:
         """Unmute the legs in `call_control_ids`, or every participant when it is unset.
 
@@ -291,7 +369,11 @@ class TelnyxClient(BaseClient):
         return await self._action(url, _rules.request_from(UnmuteRequest, request, fields))
 
     async def hold(
-        self, conference_id: str, request: HoldRequest | None = None, /, **fields: Any
+        self,
+        conference_id: str,
+        request: HoldRequest | None = None,
+        /,
+        **fields: Unpack[HoldFields],
     ) -> CommandResult:
         """Put legs on hold, with `audio_url` or `media_name` (not both) played to them.
 
@@ -301,6 +383,14 @@ class TelnyxClient(BaseClient):
         """
         url = f"{self._conference_url(conference_id)}/actions/hold"
         return await self._action(url, _rules.request_from(HoldRequest, request, fields))
+
+    @overload
+    async def unhold(self, conference_id: str, request: UnholdRequest, /) -> CommandResult: ...
+
+    @overload
+    async def unhold(
+        self, conference_id: str, /, **fields: Unpack[UnholdFields]
+    ) -> CommandResult: ...
 
     async def unhold(
         self, conference_id: str, request: UnholdRequest | None = None, /, **fields: Any
@@ -315,7 +405,11 @@ class TelnyxClient(BaseClient):
         return await self._action(url, _rules.request_from(UnholdRequest, request, fields))
 
     async def end_conference(
-        self, conference_id: str, request: EndConferenceRequest | None = None, /, **fields: Any
+        self,
+        conference_id: str,
+        request: EndConferenceRequest | None = None,
+        /,
+        **fields: Unpack[EndConferenceFields],
     ) -> CommandResult:
         """End a conference for everyone in it.
 
@@ -335,7 +429,7 @@ class TelnyxClient(BaseClient):
         conference_id: str,
         request: ListParticipantsRequest | None = None,
         /,
-        **fields: Any,
+        **fields: Unpack[ListParticipantsFields],
     ) -> Pages[Participant]:
         """Iterate over a conference's participants, page after page, fetched as you go.
 
@@ -373,7 +467,7 @@ class TelnyxClient(BaseClient):
         participant_id: str,
         request: UpdateParticipantRequest | None = None,
         /,
-        **fields: Any,
+        **fields: Unpack[UpdateParticipantFields],
     ) -> Participant:
         """Change one participant's `beep_enabled`, `end_conference_on_exit`, `soft_...`.
 
@@ -382,13 +476,12 @@ class TelnyxClient(BaseClient):
             NotFoundError: there is no such conference or participant.
         """
         url = self._participant_url(conference_id, participant_id)
-        body = _wire.dumps(
-            CONVERTER.unstructure(_rules.request_from(UpdateParticipantRequest, request, fields))
-        )
+        update = _rules.request_from(UpdateParticipantRequest, request, fields)
+        body = _wire.dumps(CONVERTER.unstructure(update))
         # Idempotent: the body holds absolute values, never increments, so
         # applying it twice leaves the participant as applying it once.
         return await self._send(
-            "PATCH", url, self._headers, body, decode_participant, idempotent=True
+            "PATCH", url, self._headers, body, decode_participant, idempotent=True, request=update
         )
 
     async def start_conference_call(

@@ -23,7 +23,15 @@ from typing import Any, Final
 import attrs
 from hypothesis import HealthCheck, settings
 
-from conferencing import NO_RETRY, CatapultClient, RetryPolicy, SessionPool, TelnyxClient
+from conferencing import (
+    NO_RETRY,
+    CatapultClient,
+    ConferencingError,
+    OutcomeUnknownError,
+    RetryPolicy,
+    SessionPool,
+    TelnyxClient,
+)
 
 __all__ = [
     "BASIC_BLOB",
@@ -52,7 +60,10 @@ __all__ = [
     "other_tasks",
     "raw",
     "secrets_in",
+    "sent_command_id",
     "telnyx_client",
+    "unwrap",
+    "with_last_errors",
 ]
 
 # --- Distinctive credentials, easy to search for ------------------------------
@@ -130,6 +141,40 @@ def other_tasks() -> set[asyncio.Task[Any]]:
         for task in asyncio.all_tasks()
         if task is not current and not task.done() and task.get_name() != SERVER_TASK
     }
+
+
+# --- Unknown outcomes ------------------------------------------------------------
+
+
+def unwrap(
+    error: ConferencingError, *, unknown: bool, command_id: str | None = None
+) -> ConferencingError:
+    """The error behind `error`: its `last_error` if it must be an unknown outcome, else itself.
+
+    With `unknown`, `error` must be exactly an `OutcomeUnknownError` whose
+    cause is its last attempt's error and whose `command_id` is `command_id`;
+    without, it must not be one.
+    """
+    if not unknown:
+        assert not isinstance(error, OutcomeUnknownError), repr(error)
+        return error
+    assert OutcomeUnknownError is type(error), repr(error)
+    assert isinstance(error, OutcomeUnknownError)
+    assert error.last_error is not None
+    assert error.__cause__ is error.last_error
+    assert command_id == error.command_id
+    return error.last_error
+
+
+def with_last_errors(errors: list[ConferencingError]) -> list[ConferencingError]:
+    """`errors`, each `OutcomeUnknownError` followed by its `last_error`, to check both."""
+    found: list[ConferencingError] = []
+    for error in errors:
+        found.append(error)
+        if isinstance(error, OutcomeUnknownError):
+            assert error.last_error is not None
+            found.append(error.last_error)
+    return found
 
 
 # --- Raw servers ----------------------------------------------------------------
@@ -272,6 +317,16 @@ class RawServer:
 
 
 ServeFn = Callable[[Responder], Awaitable[RawServer]]
+
+
+def sent_command_id(server: RawServer) -> str:
+    """The one `command_id` every request `server` received carried."""
+    carried = {received.json()["command_id"] for received in server.requests}
+    assert 1 == len(carried), carried
+    [command_id] = carried
+    assert isinstance(command_id, str)
+    assert command_id
+    return command_id
 
 
 def raw(data: bytes, *, close: bool = True) -> Responder:

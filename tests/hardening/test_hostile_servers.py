@@ -26,7 +26,9 @@ from hardening_support import (
     hang,
     json_answer,
     raw,
+    sent_command_id,
     telnyx_client,
+    unwrap,
 )
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -85,7 +87,8 @@ CHUNKED_HEAD = (
     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
 )
 
-# What a Telnyx create meets, and the class it must raise (None: a correct Conference).
+# What a Telnyx create meets, and the class of the error it ends in (None: a correct
+# Conference); see `maybe_acted_on` for when that error comes as an OutcomeUnknownError.
 TELNYX_ANSWERS: dict[str, tuple[bytes, type[ConferencingError] | None]] = {
     "not-json": (answer(200, b"hello", {"Content-Type": "text/plain"}), ResponseDecodeError),
     "html-200": (answer(200, HTML, {"Content-Type": "text/html"}), ResponseDecodeError),
@@ -169,8 +172,18 @@ TELNYX_ANSWERS: dict[str, tuple[bytes, type[ConferencingError] | None]] = {
         + b"Content-Length: 2\r\n\r\n{}",
         TransportError,
     ),
-    "status-600": (answer(600), APIError),
+    "status-600": (answer(600), ServerError),
 }
+
+
+def maybe_acted_on(expected: type[ConferencingError]) -> bool:
+    """Whether a create failing with `expected` may have been carried out by the provider.
+
+    A 5xx (none of these is a 503), an exchange broken after the request was
+    sent, or a success answer that could not be read: the provider may have
+    acted, so the call must end in an `OutcomeUnknownError` around that error.
+    """
+    return issubclass(expected, ServerError | TransportError | ResponseDecodeError)
 
 
 @pytest.mark.parametrize(
@@ -179,7 +192,7 @@ TELNYX_ANSWERS: dict[str, tuple[bytes, type[ConferencingError] | None]] = {
 async def test_telnyx_create_against_a_hostile_server(
     serve: ServeFn, data: bytes, expected: type[ConferencingError] | None
 ) -> None:
-    """Whatever bytes come back, a Telnyx create returns a correct Conference or a typed error."""
+    """Whatever comes back, a Telnyx create gives a Conference or a typed, maybe unknown, error."""
     server = await serve(raw(data))
     if expected is None:
         conference = await telnyx_create(server)
@@ -187,21 +200,27 @@ async def test_telnyx_create_against_a_hostile_server(
         return
     with pytest.raises(ConferencingError) as caught:
         await telnyx_create(server)
-    assert isinstance(caught.value, expected), repr(caught.value)
     assert 1 == len(server.requests)
+    last = unwrap(
+        caught.value, unknown=maybe_acted_on(expected), command_id=sent_command_id(server)
+    )
+    assert isinstance(last, expected), repr(last)
 
 
 async def test_a_2xx_error_payload_keeps_what_the_provider_said(serve: ServeFn) -> None:
-    """A 200 carrying `{"errors": [...]}` is a ResponseDecodeError whose body shows the errors."""
+    """A 200 with `{"errors": [...]}` is an unknown outcome whose ResponseDecodeError keeps them."""
     payload = {"errors": [{"code": "90033", "title": "Name conflict"}]}
     server = await serve(raw(json_answer(200, payload)))
-    with pytest.raises(ResponseDecodeError) as caught:
+    with pytest.raises(OutcomeUnknownError) as caught:
         await telnyx_create(server)
-    assert 200 == caught.value.status
-    assert "90033" in caught.value.body
+    last = unwrap(caught.value, unknown=True, command_id=sent_command_id(server))
+    assert isinstance(last, ResponseDecodeError)
+    assert 200 == last.status
+    assert "90033" in last.body
 
 
-# A Catapult create is not idempotent: an unknown outcome must say so.
+# A Catapult create is not idempotent: an unknown outcome must say so. Each of these
+# may have been carried out, so each ends in an OutcomeUnknownError around this class.
 CATAPULT_CREATE_ANSWERS: dict[str, tuple[bytes, type[ConferencingError]]] = {
     "no-location": (answer(201), ResponseDecodeError),
     "empty-location": (answer(201, headers={"Location": ""}), ResponseDecodeError),
@@ -227,10 +246,10 @@ CATAPULT_CREATE_ANSWERS: dict[str, tuple[bytes, type[ConferencingError]]] = {
         answer(201, headers={"Location": COLLECTION}),
         ResponseDecodeError,
     ),
-    "html-500": (answer(500, HTML, {"Content-Type": "text/html"}), OutcomeUnknownError),
-    "cut-headers": (b"HTTP/1.1 201 Created\r\nLocat", OutcomeUnknownError),
-    "closed-without-a-byte": (b"", OutcomeUnknownError),
-    "not-http-at-all": (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", OutcomeUnknownError),
+    "html-500": (answer(500, HTML, {"Content-Type": "text/html"}), ServerError),
+    "cut-headers": (b"HTTP/1.1 201 Created\r\nLocat", TransportError),
+    "closed-without-a-byte": (b"", TransportError),
+    "not-http-at-all": (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", TransportError),
     "error-payload-no-location": (
         json_answer(201, {"category": "limit", "code": "call-rate-limit"}),
         ResponseDecodeError,
@@ -244,13 +263,13 @@ CATAPULT_CREATE_ANSWERS: dict[str, tuple[bytes, type[ConferencingError]]] = {
 async def test_catapult_create_against_a_hostile_server(
     serve: ServeFn, data: bytes, expected: type[ConferencingError]
 ) -> None:
-    """A Catapult create meeting an odd Location or a broken answer raises our typed error."""
+    """A Catapult create meeting an odd Location or a broken answer is an unknown outcome."""
     server = await serve(raw(data))
-    with pytest.raises(ConferencingError) as caught:
+    with pytest.raises(OutcomeUnknownError) as caught:
         await catapult_create(server)
-    assert isinstance(caught.value, expected), repr(caught.value)
-    if isinstance(caught.value, OutcomeUnknownError):
-        assert isinstance(caught.value.__cause__, ServerError | TransportError)
+    assert 1 == len(server.requests)
+    last = unwrap(caught.value, unknown=True, command_id=None)
+    assert isinstance(last, expected), repr(last)
 
 
 @pytest.mark.parametrize(
@@ -349,13 +368,14 @@ def endless(head: bytes, *, chunks: bool) -> Any:
 @pytest.mark.parametrize("status", [200, 500])
 @pytest.mark.parametrize("chunks", [False, True], ids=["content-length", "chunked"])
 async def test_an_endless_body_stops_at_the_cap(serve: ServeFn, status: int, chunks: bool) -> None:
-    """A body that never ends is read only up to MAX_BODY_BYTES, and the call fails typed."""
+    """A body that never ends is read only up to MAX_BODY_BYTES; the create's outcome is unknown."""
     framing = b"Transfer-Encoding: chunked" if chunks else b"Content-Length: 100000000000"
     head = b"HTTP/1.1 %d Whatever\r\n%s\r\n\r\n" % (status, framing)
     server = await serve(endless(head, chunks=chunks))
-    with pytest.raises(ConferencingError) as caught:
+    with pytest.raises(OutcomeUnknownError) as caught:
         await telnyx_create(server)
-    assert isinstance(caught.value, ResponseDecodeError if status == 200 else ServerError)
+    last = unwrap(caught.value, unknown=True, command_id=sent_command_id(server))
+    assert isinstance(last, ResponseDecodeError if status == 200 else ServerError), repr(last)
 
 
 def padded(size: int) -> bytes:
@@ -374,21 +394,27 @@ async def test_a_body_exactly_at_the_cap_is_read(serve: ServeFn, chunks: bool) -
 
 @pytest.mark.parametrize("chunks", [False, True], ids=["content-length", "chunked"])
 async def test_a_body_one_byte_over_the_cap_is_refused(serve: ServeFn, chunks: bool) -> None:
-    """An answer of MAX_BODY_BYTES + 1 is a ResponseDecodeError naming the limit."""
+    """An answer of MAX_BODY_BYTES + 1 is an unknown outcome whose decode error names the cap."""
     body = padded(MAX_BODY_BYTES + 1)
     data = CHUNKED_HEAD + chunked(body[:1000], body[1000:]) if chunks else answer(200, body)
     server = await serve(raw(data))
-    with pytest.raises(ResponseDecodeError, match=str(MAX_BODY_BYTES)):
+    with pytest.raises(OutcomeUnknownError) as caught:
         await telnyx_create(server)
+    last = unwrap(caught.value, unknown=True, command_id=sent_command_id(server))
+    assert isinstance(last, ResponseDecodeError)
+    assert str(MAX_BODY_BYTES) in str(last)
 
 
 async def test_an_error_body_over_the_cap_keeps_its_first_bytes(serve: ServeFn) -> None:
-    """A failure answer over the cap still raises by status, keeping its first bytes as body."""
+    """A 500 over the cap is an unknown outcome from a ServerError keeping its first bytes."""
     body = b"<html>" + b"E" * MAX_BODY_BYTES
     server = await serve(raw(answer(500, body, {"Content-Type": "text/html"})))
-    with pytest.raises(ServerError) as caught:
+    with pytest.raises(OutcomeUnknownError) as caught:
         await telnyx_create(server)
-    assert caught.value.body.startswith("<html>EEEE")
+    last = unwrap(caught.value, unknown=True, command_id=sent_command_id(server))
+    assert isinstance(last, ServerError)
+    assert 500 == last.status
+    assert last.body.startswith("<html>EEEE")
 
 
 # --- Silence and slowness: the timeout fires --------------------------------------------
@@ -430,13 +456,15 @@ SLOW = {
 async def test_a_server_that_never_finishes_answering_times_out(
     serve: ServeFn, respond: Any
 ) -> None:
-    """A silent or dripping server gives RequestTimeout once the client's timeout has passed."""
+    """A silent or dripping server makes a create an unknown outcome from RequestTimeout in time."""
     server = await serve(respond)
     started = time.monotonic()
-    with pytest.raises(RequestTimeout) as caught:
+    with pytest.raises(OutcomeUnknownError) as caught:
         await telnyx_create(server, timeout=0.5)
     assert time.monotonic() - started < 3.0
-    assert caught.value.request_sent
+    last = unwrap(caught.value, unknown=True, command_id=sent_command_id(server))
+    assert isinstance(last, RequestTimeout)
+    assert last.request_sent
 
 
 async def test_a_catapult_create_that_times_out_is_an_unknown_outcome(serve: ServeFn) -> None:
@@ -444,18 +472,21 @@ async def test_a_catapult_create_that_times_out_is_an_unknown_outcome(serve: Ser
     server = await serve(never_reads)
     with pytest.raises(OutcomeUnknownError) as caught:
         await catapult_create(server, timeout=0.5)
-    assert isinstance(caught.value.__cause__, RequestTimeout)
+    assert isinstance(unwrap(caught.value, unknown=True, command_id=None), RequestTimeout)
     assert 1 == len(server.requests)
 
 
 async def test_retries_on_a_silent_server_stop_in_time(serve: ServeFn) -> None:
-    """An idempotent call retried against a silent server stops after its attempts, in time."""
+    """A create retried against a silent server stops after its attempts, an unknown outcome."""
     server = await serve(never_reads)
     policy = RetryPolicy(attempts=3, backoff_initial=0.01, backoff_max=0.01, jitter=0, deadline=5)
     started = time.monotonic()
-    with pytest.raises(RequestTimeout):
+    with pytest.raises(OutcomeUnknownError) as caught:
         await telnyx_create(server, timeout=0.3, retry=policy)
     assert 3 == len(server.requests)
+    last = unwrap(caught.value, unknown=True, command_id=sent_command_id(server))
+    assert isinstance(last, RequestTimeout)
+    assert last.request_sent
     assert time.monotonic() - started < 3.0
 
 

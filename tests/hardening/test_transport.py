@@ -269,7 +269,7 @@ async def build_and_create(kind: str, base_url: str, pool: SessionPool) -> objec
     return await client.create_conference(**CREATE[kind])
 
 
-CREATE: dict[str, dict[str, str]] = {
+CREATE: dict[str, dict[str, Any]] = {
     "telnyx": {"call_control_id": CCID, "name": "Hardening"},
     "catapult": {"from_": "+15551234567"},
 }
