@@ -82,6 +82,12 @@ class _Row:
     fields: dict[str, Any] | None = None
     problem: ValidationError | None = None
 
+    @property
+    def command_id(self) -> str | None:
+        """The `command_id` the row will be sent with (Telnyx), for its outcome record."""
+        found = self.fields.get("command_id") if self.fields is not None else None
+        return found if isinstance(found, str) else None
+
 
 # --- the input -------------------------------------------------------------
 
@@ -270,6 +276,7 @@ class _Output:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._file: TextIO | None = None
+        self._prefix = ""
 
     def open_locked(self) -> _Previous:
         """Open (creating it if absent), lock, and read what earlier runs wrote."""
@@ -298,14 +305,16 @@ class _Output:
                 continue
             if isinstance(record, dict):
                 previous.add(record)
-        if last and not last.endswith("\n"):
-            # A run killed mid-line left a fragment; start on a new line.
-            handle.write("\n")
+        # A run killed mid-line left a fragment: the first record goes on a new
+        # line (written with it, so a refused resume leaves the file as it was).
+        self._prefix = "\n" if last and not last.endswith("\n") else ""
         return previous
 
     def write(self, record: dict[str, Any]) -> None:
         assert self._file is not None  # noqa: S101 - opened before use
-        self._file.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        line = json.dumps(record, ensure_ascii=False, default=str)
+        self._file.write(f"{self._prefix}{line}\n")
+        self._prefix = ""
         self._file.flush()
 
     def close(self) -> None:

@@ -87,6 +87,13 @@ BAD = """
         await cp.create_conference(from_="+15551234567", callback_timeout="2000")  # E
         await tx.join("conf-1", "v3:y", call_control_id="v3:z")  # E
         await cp.add_member("conf-1", "c-1", jion_tone=True)  # E
+
+
+    async def bulk(tx: TelnyxClient) -> None:
+        from conferencing import create_many
+
+        async for result in create_many(tx, []):
+            print(result.conference.id)  # E
 """
 
 GOOD = """
@@ -103,11 +110,26 @@ GOOD = """
         await cp.create_conference(catapult.CreateConferenceRequest(from_="+15551234567"))
         await cp.add_member("conf-1", "c-1", join_tone=True)
         await cp.play_audio("conf-1", member_id="m-1", sentence="Welcome")
+
+
+    async def readme_bulk(tx: TelnyxClient) -> None:
+        # The README's example: `ok` tells the type checker which outcome it is.
+        from conferencing import OutcomeUnknownError, create_many
+
+        async with create_many(tx, [{"call_control_id": "v3:a", "name": "a"}]) as run:
+            async for result in run:
+                if result.ok:
+                    print(result.index, result.conference.id)
+                else:
+                    print(result.index, type(result.error).__name__, result.unknown)
+                    if isinstance(result.error, OutcomeUnknownError):
+                        print(result.error.command_id, result.error.request)
+        print(run.summary.rate)
 """
 
 
 def test_mypy_refuses_misspelled_and_mistyped_keywords(tmp_path: Path) -> None:
-    """Under mypy --strict a wrong keyword name or value type is an error, right ones are not."""
+    """Under mypy --strict wrong keywords and unchecked outcomes are errors; README code is not."""
     bad = tmp_path / "bad_keywords.py"
     bad.write_text(textwrap.dedent(BAD))
     good = tmp_path / "good_keywords.py"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -12,6 +13,11 @@ from collections.abc import Sequence
 from conferencing.emulator._app import Emulator
 from conferencing.emulator._faults import FAULT_KINDS, Faults
 from conferencing.emulator._limits import RateLimit, RateLimits
+from conferencing.emulator._state import DEFAULT_COMMAND_ID_TTL
+
+
+class _CannotListen(Exception):
+    """The emulator could not bind its address; the message says where and why."""
 
 
 def _rate(text: str) -> RateLimit:
@@ -37,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
         "--absolute-locations",
         action="store_true",
         help="answer Catapult's Location with absolute URLs",
+    )
+    parser.add_argument(
+        "--command-id-ttl",
+        type=float,
+        default=DEFAULT_COMMAND_ID_TTL,
+        metavar="SECONDS",
+        help=f"seconds a Telnyx command_id is remembered ({DEFAULT_COMMAND_ID_TTL:g})",
     )
     limits = parser.add_argument_group("rate limits (off unless asked for)")
     limits.add_argument(
@@ -78,11 +91,28 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         faults=faults,
         rate_limits=rate_limits,
         catapult_absolute_locations=args.absolute_locations,
+        command_id_ttl=args.command_id_ttl,
     )
 
 
-async def _serve(emulator: Emulator) -> None:
-    async with emulator:
+def _reason(exc: OSError) -> str:
+    """Say why binding failed, without asyncio's wording that repeats the address."""
+    if exc.errno is not None and exc.errno > 0:
+        return os.strerror(exc.errno)
+    return exc.strerror or str(exc)  # getaddrinfo's errors have negative numbers
+
+
+async def _start(emulator: Emulator, host: str, port: int) -> None:
+    try:
+        await emulator.start()
+    except OSError as exc:
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        raise _CannotListen(f"cannot listen on {where}: {_reason(exc)}") from exc
+
+
+async def _serve(emulator: Emulator, host: str, port: int) -> None:
+    await _start(emulator, host, port)
+    try:
         lines = [
             f"conferencing emulator listening on {emulator.base_url}",
             f"telnyx_url           {emulator.telnyx_url}",
@@ -102,18 +132,29 @@ async def _serve(emulator: Emulator) -> None:
             with contextlib.suppress(NotImplementedError):  # not on Windows' default loop
                 loop.add_signal_handler(signum, stop.set)
         await stop.wait()
+    finally:
+        await emulator.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse the command line, serve until interrupted, return the exit status."""
+    """Parse the command line, serve until interrupted, return the exit status.
+
+    Bad options and an address that cannot be bound (a port in use, say)
+    end with status 2 and one line on stderr.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     try:
         emulator = _emulator(args)
     except ValueError as exc:
         parser.error(str(exc))
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(emulator))
+    try:
+        asyncio.run(_serve(emulator, args.host, args.port))
+    except KeyboardInterrupt:
+        pass
+    except _CannotListen as exc:
+        sys.stderr.write(f"{parser.prog}: {exc}\n")
+        return 2
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http
 import secrets
 from collections.abc import Callable, Iterable
@@ -13,9 +14,21 @@ from aiohttp import web
 
 from conferencing.emulator._catapult import CatapultApi
 from conferencing.emulator._faults import BEFORE_WORK, HTML_ERROR_PAGE, FaultKind, FaultPlan, Faults
-from conferencing.emulator._http import Handler, json_answer
+from conferencing.emulator._http import (
+    MAX_BODY_BYTES,
+    BodyTooLarge,
+    Handler,
+    json_answer,
+    read_body,
+)
 from conferencing.emulator._limits import RateLimits
-from conferencing.emulator._state import Clock, Counters, EmulatorStats, Settings
+from conferencing.emulator._state import (
+    DEFAULT_COMMAND_ID_TTL,
+    Clock,
+    Counters,
+    EmulatorStats,
+    Settings,
+)
 from conferencing.emulator._telnyx import TelnyxApi
 
 _T = TypeVar("_T")
@@ -75,6 +88,19 @@ def _truncated(request: web.Request, response: web.StreamResponse) -> web.Stream
     return _drop(request, head[: len(head) // 2])
 
 
+async def _read_ahead(request: web.Request) -> bool:
+    """Read the whole request body now; False if the client went away meanwhile.
+
+    A body over the size cap is left for the provider to refuse, in its own words.
+    """
+    try:
+        with contextlib.suppress(BodyTooLarge):
+            await read_body(request)
+    except ConnectionError:
+        return False
+    return True
+
+
 async def _serve(provider: _Provider, request: web.Request, handler: Handler) -> web.StreamResponse:
     """Let `provider` answer; a client gone before its body was read gets no answer."""
     try:
@@ -106,6 +132,7 @@ class Emulator:
         faults: Faults | None = None,
         rate_limits: RateLimits | None = None,
         catapult_absolute_locations: bool = False,
+        command_id_ttl: float = DEFAULT_COMMAND_ID_TTL,
     ) -> None:
         """Configure the emulator; `start` (or ``async with``) binds and serves it.
 
@@ -121,7 +148,17 @@ class Emulator:
             rate_limits: Rate limits to enforce; none by default.
             catapult_absolute_locations: Answer ``Location`` with absolute URLs
                 instead of the documented ``/v1/users/...`` paths.
+            command_id_ttl: Seconds a Telnyx ``command_id`` is remembered, after
+                which the same id is a new command. Telnyx documents no window;
+                the default, 600 s, outlasts any client's retries (seconds to a
+                minute) many times over, while an emulator left running for
+                days still forgets, so its memory stays bounded.
+
+        Raises:
+            ValueError: `command_id_ttl` is not a positive number of seconds.
         """
+        if not command_id_ttl > 0:
+            raise ValueError(f"command_id_ttl must be > 0 seconds, got {command_id_ttl!r}")
         self._host = host
         self._port = port
         self._telnyx_api_key = telnyx_api_key or _token("KEY")
@@ -132,6 +169,7 @@ class Emulator:
             catapult_api_secret=catapult_api_secret or secrets.token_urlsafe(24),
             rate_limits=rate_limits,
             catapult_absolute_locations=catapult_absolute_locations,
+            telnyx_command_id_ttl=command_id_ttl,
         )
         self._clock = Clock()
         self._counters = Counters()
@@ -159,7 +197,7 @@ class Emulator:
         async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
             return await self._gateway(request, handler)
 
-        app = web.Application(middlewares=[gateway])
+        app = web.Application(middlewares=[gateway], client_max_size=MAX_BODY_BYTES)
         self._telnyx.add_routes(app.router)
         self._catapult.add_routes(app.router)
         app.router.add_get(STATS_PATH, self._stats_answer)
@@ -226,6 +264,11 @@ class Emulator:
     def stats_url(self) -> str:
         """The URL of the stats endpoint (JSON, no auth)."""
         return self.base_url + STATS_PATH
+
+    @property
+    def command_id_ttl(self) -> float:
+        """Seconds a Telnyx ``command_id`` is remembered."""
+        return self._settings.telnyx_command_id_ttl
 
     @property
     def telnyx_api_key(self) -> str:
@@ -372,9 +415,7 @@ class Emulator:
         if fault == "slow":
             # Read the request first, as a busy backend would: a client that gives
             # up while it waits then still gets its work done, unanswered.
-            try:
-                await request.read()
-            except ConnectionError:
+            if not await _read_ahead(request):
                 return _drop(request)
             await asyncio.sleep(self._faults.slow_seconds)
         response = await _serve(provider, request, handler)

@@ -20,7 +20,12 @@ the emulator's choices:
   ...", "Invalid phone number", "Invalid callbackUrl URL. callbackUrl is not a
   valid URL"); a missing required property gets "... is required", a wrong
   JSON type "... must be a string" (or "an integer"), a body that is not a
-  JSON object "Bad parameters".
+  JSON object, or nests arrays and objects deeper than 100 levels, "Bad
+  parameters".
+- A body over 1 MiB (1048576 bytes), the emulator's cap: 400
+  ``validation-error`` "The request body exceeds the limit of 1048576 bytes",
+  after errors.md's "... exceeds the limit of ..." template. errors.md lists
+  no 413, and every other malformed request is a 400 ``validation-error``.
 - JSON null is an unset property. Integers may come as strings of digits and
   booleans as "true" / "false", as in the documents' own examples; nothing
   else is converted. ``callbackHttpMethod`` is GET or POST as written.
@@ -63,7 +68,14 @@ from typing import Any
 from aiohttp import web
 
 from conferencing.emulator._faults import FaultKind, Faults
-from conferencing.emulator._http import BadJson, Handler, Refusal, is_http_url, read_object
+from conferencing.emulator._http import (
+    BadJson,
+    BodyTooLarge,
+    Handler,
+    Refusal,
+    is_http_url,
+    read_object,
+)
 from conferencing.emulator._http import json_answer as _json
 from conferencing.emulator._limits import RateLimit, Window
 from conferencing.emulator._state import (
@@ -522,6 +534,9 @@ class CatapultApi:
             return await read_object(request)
         except BadJson as exc:
             raise _refuse(request, 400, "validation-error", "Bad parameters") from exc
+        except BodyTooLarge as exc:
+            message = f"The request body exceeds the limit of {exc.limit} bytes"
+            raise _refuse(request, 400, "validation-error", message) from exc
 
     def _conference(self, request: web.Request) -> CatapultConference:
         conference_id = request.match_info["conference_id"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -11,6 +11,16 @@ from aiohttp import web
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+MAX_BODY_BYTES = 1024**2
+"""The largest request body read, in bytes (aiohttp's default cap, stated once here)."""
+
+MAX_JSON_DEPTH = 100
+"""The deepest nesting of arrays and objects read in a body.
+
+Both APIs' bodies are at most three levels deep; the cap keeps parsing, and
+echoing a value back in an error, far below Python's recursion limit.
+"""
 
 
 def json_answer(
@@ -34,21 +44,78 @@ class Refusal(Exception):
         self.response = response
 
 
+_TOO_LARGE = web.RequestKey("conferencing.emulator.body_too_large", bool)
+
+
 class BadJson(Exception):
-    """The request body is not a JSON object."""
+    """The request body is not a JSON object, or nests deeper than `MAX_JSON_DEPTH`."""
+
+
+class BodyTooLarge(Exception):
+    """The request body is larger than `MAX_BODY_BYTES`."""
+
+    def __init__(self, limit: int) -> None:
+        """Carry the cap that was passed."""
+        super().__init__(f"the request body exceeds the limit of {limit} bytes")
+        self.limit = limit
+
+
+async def read_body(request: web.Request) -> bytes:
+    """Return the raw body; raise `BodyTooLarge` past the cap, on every read of that request.
+
+    aiohttp stops reading at the cap, so a second read would see only the
+    rest of the body: the refusal is remembered on the request instead.
+    """
+    if request.get(_TOO_LARGE):
+        raise BodyTooLarge(request.client_max_size)
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        request[_TOO_LARGE] = True
+        raise BodyTooLarge(request.client_max_size) from exc
+
+
+def _too_deep(data: object) -> bool:
+    """Tell whether `data` nests arrays and objects deeper than `MAX_JSON_DEPTH`."""
+    pending: list[tuple[object, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            children: Iterable[object] = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > MAX_JSON_DEPTH:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _nesting_refusal() -> BadJson:
+    return BadJson(f"it nests arrays and objects deeper than {MAX_JSON_DEPTH} levels")
 
 
 async def read_object(request: web.Request) -> dict[str, Any]:
-    """Return the request's JSON object body; an empty body reads as ``{}``."""
-    raw = await request.read()
+    """Return the request's JSON object body; an empty body reads as ``{}``.
+
+    Raises `BadJson` for anything else (nesting too deep included) and
+    `BodyTooLarge` past the size cap.
+    """
+    raw = await read_body(request)
     if not raw.strip():
         return {}
     try:
         data = json.loads(raw)
+    except RecursionError as exc:
+        raise _nesting_refusal() from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadJson(str(exc)) from exc
     if not isinstance(data, dict):
         raise BadJson("the body must be a JSON object")
+    # Counting brackets is cheap; walking the parsed value is needed only when there are many.
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _too_deep(data):
+        raise _nesting_refusal()
     return data
 
 

@@ -15,6 +15,9 @@ from conferencing.emulator._limits import RateLimits
 
 UTC = dt.UTC
 
+DEFAULT_COMMAND_ID_TTL = 600.0
+"""Seconds a Telnyx ``command_id`` is remembered unless told otherwise (see `Emulator`)."""
+
 
 class Clock:
     """Wall-clock time in UTC that tests can move forward."""
@@ -111,6 +114,7 @@ class Settings:
     catapult_api_secret: str
     rate_limits: RateLimits | None = None
     catapult_absolute_locations: bool = False
+    telnyx_command_id_ttl: float = DEFAULT_COMMAND_ID_TTL
 
 
 # --- Telnyx records ---------------------------------------------------------
@@ -156,10 +160,63 @@ class TelnyxConference:
         return [p for p in self.participants.values() if p.status == "joined"]
 
 
+CommandKey = tuple[str, str, str, str]
+"""(API key, command kind, target, command_id): what makes a Telnyx command a repeat.
+
+The kind is ``create`` or the action (``join``, ``leave``, ``end``); the
+target is the conference id or name in the path, ``""`` for create.
+"""
+
+CommandAnswer = tuple[int, bytes]
+"""A remembered answer: its status and body."""
+
+
+class CommandMemory:
+    """The answers of executed Telnyx commands, each kept for `ttl` seconds.
+
+    Entries are kept in the order they were made, which with one `ttl` for all
+    is the order they expire in: every look dropping the expired ones from the
+    front keeps memory bounded by the commands of the last `ttl` seconds.
+    """
+
+    __slots__ = ("_answers", "_ttl")
+
+    def __init__(self, ttl: float) -> None:
+        """Remember nothing yet; keep each answer `ttl` seconds (monotonic time)."""
+        self._ttl = ttl
+        self._answers: dict[CommandKey, tuple[float, CommandAnswer]] = {}
+
+    def __len__(self) -> int:
+        """Return how many answers are held, expired ones not yet dropped included."""
+        return len(self._answers)
+
+    def _forget_expired(self, now: float) -> None:
+        answers = self._answers
+        while answers:
+            oldest = next(iter(answers))
+            if answers[oldest][0] > now:
+                return
+            del answers[oldest]
+
+    def recall(self, key: CommandKey, now: float) -> CommandAnswer | None:
+        """Return the answer remembered for `key` at monotonic `now`, or None."""
+        self._forget_expired(now)
+        found = self._answers.get(key)
+        return None if found is None else found[1]
+
+    def remember(self, key: CommandKey, answer: CommandAnswer, now: float) -> None:
+        """Keep `answer` for `key` until `now` + ttl."""
+        self._forget_expired(now)
+        self._answers.pop(key, None)  # re-inserted at the end, to keep expiry order
+        self._answers[key] = (now + self._ttl, answer)
+
+
 @attrs.define
 class TelnyxState:
     """Everything the Telnyx side remembers."""
 
+    commands: CommandMemory
+    """Answers of executed commands that carried a ``command_id``."""
     conferences: dict[str, TelnyxConference] = attrs.Factory(dict)
     active_names: dict[str, str] = attrs.Factory(dict)
     """Name of each conference not yet completed -> its id (names are unique among those)."""
@@ -167,8 +224,6 @@ class TelnyxState:
     """Call control ids marked "ended" or "unknown"; any other well-formed id is live."""
     call_sessions: dict[str, tuple[str, str]] = attrs.Factory(dict)
     """Call control id -> (call_leg_id, call_session_id), made up on first sight."""
-    commands: dict[tuple[str, str], tuple[int, bytes]] = attrs.Factory(dict)
-    """(API key, command_id) -> the first answer's status and body."""
 
 
 # --- Catapult records -------------------------------------------------------

@@ -5,11 +5,17 @@ error per problem, ``code`` a string of digits. The documented codes are used
 where the documents give them (10004, 10009, 10032, 10033, 90015, 90018,
 90019, 90032, 90033). Where they are silent, these are the emulator's choices:
 
-- 422 10015 "Bad Request": a body that is not a JSON object; a field of the
-  wrong JSON type (a string for ``max_participants``, ``1.5`` or ``true`` for
-  an integer, ``"true"`` for a boolean, ...); ``client_state`` that is not
-  Base64; ``hold_audio_url`` with ``hold_media_name`` (and ``audio_url`` with
-  ``media_name``); a call leg joining a conference it is already in.
+- 422 10015 "Bad Request": a body that is not a JSON object, or that nests
+  arrays and objects deeper than 100 levels (the documented bodies are at
+  most three deep; the documents set no cap, so it is answered as any other
+  unreadable body); a field of the wrong JSON type (a string for
+  ``max_participants``, ``1.5`` or ``true`` for an integer, ``"true"`` for a
+  boolean, ...); ``client_state`` that is not Base64; ``hold_audio_url`` with
+  ``hold_media_name`` (and ``audio_url`` with ``media_name``); a call leg
+  joining a conference it is already in.
+- 413 10015 "Bad Request": a body over 1 MiB (1048576 bytes), the emulator's
+  cap. The documents list only 401 and 422, but a size cap is HTTP's concern,
+  checked before any field is read, and 413 is HTTP's status for it.
 - 422 10003 "Invalid URL": a URL that is not absolute http(s).
 - 422 10033: ``duration_minutes`` below 1; ``page[number]`` below 1,
   ``page[size]`` outside 1..250 (with ``source.parameter``, not ``pointer``).
@@ -29,8 +35,13 @@ where the documents give them (10004, 10009, 10032, 10033, 90015, 90018,
 - hold and unhold require a non-empty ``call_control_ids``; mute and unmute
   without one (or with an empty list) apply to every participant.
 - A call leg may sit in several conferences at once (the documents do not
-  say it cannot); ``command_id`` is remembered per API key, for create,
-  join, leave and end, and only once the command succeeded.
+  say it cannot).
+- ``command_id`` is remembered for create, join, leave and end, only once the
+  command succeeded, and per API key, per kind of command and per target
+  (the conference id or name in the path; none for create): a join reusing
+  a create's id is a join, and one id sent to two conferences acts on both.
+  The documents give no window; the emulator keeps each for
+  ``Emulator(command_id_ttl=...)`` seconds, 600 by default.
 - Lists come in creation order.
 """
 
@@ -51,6 +62,7 @@ from aiohttp import web
 from conferencing.emulator._faults import FaultKind, Faults
 from conferencing.emulator._http import (
     BadJson,
+    BodyTooLarge,
     Handler,
     Refusal,
     is_http_url,
@@ -60,6 +72,8 @@ from conferencing.emulator._http import (
 from conferencing.emulator._limits import Window
 from conferencing.emulator._state import (
     Clock,
+    CommandKey,
+    CommandMemory,
     Counters,
     Settings,
     TelnyxConference,
@@ -355,13 +369,16 @@ class TelnyxApi:
         self._settings = settings
         self._counters = counters
         self._clock = clock
-        self._state = TelnyxState()
+        self._state = self._new_state()
         self._windows: dict[str, Window] = {}
 
     def reset(self) -> None:
         """Forget every conference, call mark, command and rate-limit window."""
-        self._state = TelnyxState()
+        self._state = self._new_state()
         self._windows.clear()
+
+    def _new_state(self) -> TelnyxState:
+        return TelnyxState(CommandMemory(self._settings.telnyx_command_id_ttl))
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         """Register the Telnyx routes."""
@@ -601,16 +618,28 @@ class TelnyxApi:
         except BadJson as exc:
             detail = f"The request body must be a JSON object ({exc})."
             raise _refuse(422, _error("10015", detail)) from exc
+        except BodyTooLarge as exc:
+            detail = f"The request body must not be larger than {exc.limit} bytes."
+            raise _refuse(413, _error("10015", detail)) from exc
 
     async def _command(
-        self, request: web.Request, run: Callable[[dict[str, Any]], web.Response]
+        self,
+        request: web.Request,
+        kind: str,
+        target: str,
+        run: Callable[[dict[str, Any]], web.Response],
     ) -> web.Response:
-        """Run a command once per ``command_id``; a repeat gets the first answer again."""
+        """Run a command once per ``command_id``; a repeat gets the first answer again.
+
+        A repeat is the same API key, kind (create, join, ...), target
+        conference and ``command_id`` within the command_id time to live.
+        """
         body = await self._body(request)
         command_id = body.get("command_id")
-        key = (_bearer(request) or "", command_id) if isinstance(command_id, str) else None
-        if key is not None:
-            first = self._state.commands.get(key)
+        key: CommandKey | None = None
+        if isinstance(command_id, str):
+            key = (_bearer(request) or "", kind, target, command_id)
+            first = self._state.commands.recall(key, time.monotonic())
             if first is not None:
                 self._counters.bump("duplicates_avoided")
                 status, payload = first
@@ -618,13 +647,13 @@ class TelnyxApi:
         response = run(body)
         body_bytes = response.body
         if key is not None and response.status < 300 and isinstance(body_bytes, bytes):  # noqa: PLR2004
-            self._state.commands[key] = (response.status, body_bytes)
+            self._state.commands.remember(key, (response.status, body_bytes), time.monotonic())
         return response
 
     # --- handlers ------------------------------------------------------------
 
     async def _create(self, request: web.Request) -> web.Response:
-        return await self._command(request, self._do_create)
+        return await self._command(request, "create", "", self._do_create)
 
     def _do_create(self, body: dict[str, Any]) -> web.Response:
         fields = _Body(body)
@@ -746,7 +775,9 @@ class TelnyxApi:
         action = request.match_info["action"]
         if action in {"join", "leave", "end"}:
             run = {"join": self._do_join, "leave": self._do_leave, "end": self._do_end}[action]
-            return await self._command(request, lambda body: run(conference_id, body))
+            return await self._command(
+                request, action, conference_id, lambda body: run(conference_id, body)
+            )
         if action in {"mute", "unmute", "hold", "unhold"}:
             body = await self._body(request)
             return self._do_participants(conference_id, action, body)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import uuid
 from collections.abc import Mapping
@@ -44,6 +45,13 @@ class Answer:
         return [error["code"] for error in self.errors]
 
 
+def _payload(body: object, data: bytes | None) -> io.BytesIO | str | None:
+    """Return what to send: raw `data` as a stream (aiohttp warns on large bytes), else JSON."""
+    if data is not None:
+        return io.BytesIO(data)
+    return None if body is None else json.dumps(body)
+
+
 async def _answer(response: aiohttp.ClientResponse) -> Answer:
     raw = await response.read()
     body: Any = None
@@ -78,7 +86,7 @@ class TelnyxWire:
             if headers is not None
             else {"Authorization": f"Bearer {key or self.emu.telnyx_api_key}"}
         )
-        payload = data if data is not None else (None if body is None else json.dumps(body))
+        payload = _payload(body, data)
         if payload is not None:
             sent["Content-Type"] = "application/json"
         async with self.session.request(
@@ -147,7 +155,7 @@ class CatapultWire:
             "Authorization": authorization
             or basic(self.emu.catapult_api_token, self.emu.catapult_api_secret)
         }
-        payload = data if data is not None else (None if body is None else json.dumps(body))
+        payload = _payload(body, data)
         if payload is not None:
             headers["Content-Type"] = "application/json"
         async with self.session.request(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import os
 import signal
+import socket
 import sys
 import urllib.request
 from pathlib import Path
@@ -17,6 +19,7 @@ import pytest
 from emulator_wire import FROM, CatapultWire, TelnyxWire, basic, new_ccid
 
 from conferencing.emulator import Emulator, EmulatorStats, EmulatorThread, Faults
+from conferencing.emulator.__main__ import _emulator, _parser, main
 
 pytest_plugins = ["emulator_fixtures"]
 
@@ -261,3 +264,53 @@ async def test_python_dash_m_refuses_impossible_faults() -> None:
         _, stderr = await process.communicate()
     assert 2 == process.returncode
     assert b"server_error must be a probability" in stderr
+
+
+async def test_python_dash_m_on_a_taken_port_says_so_in_one_line() -> None:
+    """A port already in use is one stderr line naming host, port and reason, exit status 2."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "conferencing.emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+            cwd=REPOSITORY,
+        )
+        try:
+            async with asyncio.timeout(10):
+                stdout, stderr = await process.communicate()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    assert 2 == process.returncode
+    assert b"" == stdout
+    lines = stderr.decode().splitlines()
+    assert 1 == len(lines), stderr.decode()
+    assert f"127.0.0.1:{port}" in lines[0]
+    assert os.strerror(errno.EADDRINUSE) in lines[0]
+
+
+def test_python_dash_m_takes_a_command_id_ttl() -> None:
+    """--command-id-ttl sets how long command_ids are remembered; 600 s unless given."""
+    assert 600.0 == _emulator(_parser().parse_args([])).command_id_ttl
+    assert 2.5 == _emulator(_parser().parse_args(["--command-id-ttl", "2.5"])).command_id_ttl
+
+
+def test_python_dash_m_refuses_a_command_id_ttl_that_is_not_positive(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A time to live of 0 is a usage error (exit status 2) naming the rule."""
+    with pytest.raises(SystemExit) as exited:
+        main(["--command-id-ttl", "0"])
+    assert 2 == exited.value.code
+    assert "command_id_ttl must be > 0 seconds" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import uuid
@@ -12,6 +13,7 @@ import pytest
 from emulator_wire import TelnyxWire, new_ccid
 
 from conferencing.emulator import Emulator
+from conferencing.emulator._state import CommandMemory
 
 pytest_plugins = ["emulator_fixtures"]
 
@@ -536,6 +538,79 @@ async def test_repeated_actions_with_a_command_id_are_done_once(
     assert (200, 200) == (first.status, second.status)
     assert first.body == second.body
     assert 1 == telnyx_wire.emu.stats.duplicates_avoided
+
+
+async def test_a_join_reusing_a_create_command_id_really_joins(telnyx_wire: TelnyxWire) -> None:
+    """A command_id is remembered per kind of command: a join reusing a create's id is a join."""
+    data = await telnyx_wire.create(command_id="shared")
+    ccid = new_ccid()
+    joined = await telnyx_wire.action(data["id"], "join", call_control_id=ccid, command_id="shared")
+    assert (200, {"data": {"result": "ok"}}) == (joined.status, joined.body)
+    assert ccid in {p["call_control_id"] for p in await telnyx_wire.participants(data["id"])}
+    assert (2, 0) == (
+        telnyx_wire.emu.stats.telnyx_participants_joined,
+        telnyx_wire.emu.stats.duplicates_avoided,
+    )
+
+
+async def test_the_same_command_id_on_two_conferences_acts_on_both(
+    telnyx_wire: TelnyxWire,
+) -> None:
+    """A command_id is remembered per target: one id ending two conferences ends both."""
+    first, second = await telnyx_wire.create(), await telnyx_wire.create()
+    for data in (first, second):
+        assert 200 == (await telnyx_wire.action(data["id"], "end", command_id="end-it")).status
+    assert ["completed", "completed"] == [
+        (await telnyx_wire.get(data["id"]))["status"] for data in (first, second)
+    ]
+    assert 0 == telnyx_wire.emu.stats.duplicates_avoided
+
+
+async def test_a_repeat_within_command_id_ttl_is_recognised(
+    http_session: aiohttp.ClientSession,
+) -> None:
+    """A repeat inside command_id_ttl gets the first answer, even with a different body."""
+    async with Emulator(command_id_ttl=60) as local_emulator:
+        wire = TelnyxWire(http_session, local_emulator)
+        first = await wire.call("POST", "/conferences", _body(command_id="once"))
+        again = await wire.call("POST", "/conferences", _body(command_id="once"))
+        assert (200, first.raw) == (again.status, again.raw)
+        stats = local_emulator.stats
+        assert (1, 1) == (stats.telnyx_conferences_created, stats.duplicates_avoided)
+
+
+async def test_a_repeat_after_command_id_ttl_is_executed_again(
+    http_session: aiohttp.ClientSession,
+) -> None:
+    """Once command_id_ttl has passed, the same command_id is a new command."""
+    async with Emulator(command_id_ttl=0.05) as local_emulator:
+        wire = TelnyxWire(http_session, local_emulator)
+        first = await wire.call("POST", "/conferences", _body(command_id="twice"))
+        await asyncio.sleep(0.1)
+        again = await wire.call("POST", "/conferences", _body(command_id="twice"))
+        assert (200, 200) == (first.status, again.status)
+        assert first.body["data"]["id"] != again.body["data"]["id"]
+        stats = local_emulator.stats
+        assert (2, 0) == (stats.telnyx_conferences_created, stats.duplicates_avoided)
+
+
+def test_expired_commands_are_forgotten() -> None:
+    """Remembered commands past their time to live are dropped, so memory stays bounded."""
+    memory = CommandMemory(ttl=10.0)
+    for index in range(3):
+        memory.remember(("KEY", "create", "", f"c{index}"), (200, b"{}"), now=float(index))
+    assert 3 == len(memory)
+    assert (200, b"{}") == memory.recall(("KEY", "create", "", "c2"), now=11.5)
+    assert 1 == len(memory)
+    assert memory.recall(("KEY", "create", "", "c2"), now=12.0) is None
+    assert 0 == len(memory)
+
+
+@pytest.mark.parametrize("ttl", [0, -1.0, float("nan")])
+def test_command_id_ttl_must_be_positive(ttl: float) -> None:
+    """A time to live that is not a positive number of seconds is refused."""
+    with pytest.raises(ValueError, match="command_id_ttl must be > 0 seconds"):
+        Emulator(command_id_ttl=ttl)
 
 
 # --- lists ------------------------------------------------------------------------
