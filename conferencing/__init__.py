@@ -25,6 +25,7 @@ from ._bulk import (
     BulkSummary,
     create_many,
 )
+from ._delivery import Delivery
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -39,6 +40,7 @@ from ._errors import (
     ConflictError,
     ErrorDetail,
     EventLoopError,
+    EventPayloadError,
     InvalidCallControlIdError,
     MaxParticipantsReachedError,
     NotFoundError,
@@ -51,9 +53,11 @@ from ._errors import (
     TransportError,
     UnprocessableEntityError,
     ValidationError,
+    WebhookVerificationError,
 )
 from ._pool import SessionPool
 from ._ratelimit import RateLimit
+from ._receive import Deduplicator, EventIdStore, WebhookReceiver
 from ._retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy
 from .catapult import CatapultClient
 from .telnyx import TelnyxClient
@@ -79,8 +83,12 @@ __all__ = [
     "ConferencingError",
     "ConfigurationError",
     "ConflictError",
+    "Deduplicator",
+    "Delivery",
     "ErrorDetail",
+    "EventIdStore",
     "EventLoopError",
+    "EventPayloadError",
     "InvalidCallControlIdError",
     "MaxParticipantsReachedError",
     "NotFoundError",
@@ -97,6 +105,8 @@ __all__ = [
     "TransportError",
     "UnprocessableEntityError",
     "ValidationError",
+    "WebhookReceiver",
+    "WebhookVerificationError",
     "catapult",
     "create_many",
     "telnyx",

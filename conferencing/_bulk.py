@@ -118,17 +118,18 @@ class BulkSummary:
     """Counts over the results seen so far; final once the run is exhausted."""
 
     created: int = 0
+    #: Items that failed and created nothing (every error but `OutcomeUnknownError`).
     failed: int = 0
-    #: Failures whose conference may exist anyway (`OutcomeUnknownError`).
+    #: Items whose conference may exist anyway (`OutcomeUnknownError`); not in `failed`.
     unknown: int = 0
-    #: Failures by exception class name.
+    #: Failures, unknown outcomes included, by exception class name.
     errors: Counter[str] = attrs.field(factory=Counter)
     elapsed: float = 0.0
 
     @property
     def total(self) -> int:
-        """Results seen."""
-        return self.created + self.failed
+        """Results seen: created, failed and unknown."""
+        return self.created + self.failed + self.unknown
 
     @property
     def rate(self) -> float:
@@ -140,10 +141,11 @@ class BulkSummary:
         if result.ok:
             self.created += 1
             return
-        self.failed += 1
         self.errors[type(result.error).__name__] += 1
         if result.unknown:
             self.unknown += 1
+        else:
+            self.failed += 1
 
 
 _DONE: Any = object()

@@ -29,6 +29,7 @@ import hashlib
 import json
 import math
 import os
+import shlex
 import sys
 import types
 import typing
@@ -66,12 +67,19 @@ _CREATED: Final = "created"
 _FAILED: Final = "failed"
 _UNKNOWN: Final = "unknown"
 _SENDING: Final = "sending"
+#: Rows with no outcome at all yet (never sent, or Telnyx rows cut off by a stop).
+_NO_OUTCOME: Final = "no outcome yet"
 #: Far more than any real use needs, and a bound on what a typo can cost.
 _MAX_CONCURRENCY: Final = 10_000
 
 
 class UsageError(Exception):
     """The command cannot run as asked; its message is one line for the user."""
+
+
+def _reason(exc: OSError) -> str:
+    """What the system said, in words (`strerror` is None for some errors)."""
+    return exc.strerror or str(exc) or type(exc).__name__
 
 
 @attrs.frozen
@@ -145,7 +153,7 @@ class _Input:
         except IsADirectoryError:
             raise UsageError(f"--input {self.path} is a directory, not a file") from None
         except OSError as exc:
-            raise UsageError(f"--input {self.path} cannot be read: {exc.strerror}") from None
+            raise UsageError(f"--input {self.path} cannot be read: {_reason(exc)}") from None
 
     def scan(self) -> tuple[str, int]:
         """The file's SHA-256 and its number of rows; every problem that stops a run, now.
@@ -162,7 +170,7 @@ class _Input:
         except IsADirectoryError:
             raise UsageError(f"--input {self.path} is a directory, not a file") from None
         except OSError as exc:
-            raise UsageError(f"--input {self.path} cannot be read: {exc.strerror}") from None
+            raise UsageError(f"--input {self.path} cannot be read: {_reason(exc)}") from None
         count = 0
         try:
             for _ in self.rows():
@@ -285,7 +293,7 @@ class _Output:
         try:
             handle = self._path.open("a+", encoding="utf-8", errors="replace")
         except OSError as exc:
-            raise UsageError(f"--output {self._path} cannot be written: {exc.strerror}") from None
+            raise UsageError(f"--output {self._path} cannot be written: {_reason(exc)}") from None
         self._file = handle
         if not _try_lock(handle):
             self.close()
@@ -370,6 +378,33 @@ def _outcome(result: BulkOutcome[Any]) -> dict[str, Any]:
     return record
 
 
+def _still_unknown(record: dict[str, Any]) -> None:
+    """A Telnyx row sent again after an unknown outcome, and refused: it stays unknown.
+
+    Telnyx remembers a `command_id` for a limited time; past it, the resend
+    of a create that did happen is refused (a name already in use, say),
+    which proves nothing about the first attempt.
+    """
+    record["outcome"] = _UNKNOWN
+    record["note"] = (
+        "sent again after an unknown outcome and refused: the earlier attempt may have "
+        "created the conference (Telnyx no longer recognised its command_id); look it up by name"
+    )
+
+
+def _cut_off(number: int) -> dict[str, Any]:
+    """The record of a Catapult row whose request was in flight when the run stopped."""
+    return {
+        "row": number,
+        "outcome": _UNKNOWN,
+        "error": {
+            "type": "OutcomeUnknownError",
+            "message": "the run stopped while this row's request was in flight; check the "
+            "provider before creating it again",
+        },
+    }
+
+
 def _command_id(run: str, row: _Row) -> str:
     """The row's `command_id`: the same for a resend of this row of this run, and only then."""
     content = json.dumps(row.fields, sort_keys=True, ensure_ascii=False, default=str)
@@ -404,13 +439,14 @@ class _Tally:
         self.this_run[outcome] += 1
 
     def whole(self) -> Counter[str]:
-        counts = Counter(self.latest.values())
-        counts["not sent yet"] = self.total_rows - len(self.latest)
+        rows = range(self.total_rows)
+        counts = Counter(self.latest.get(n, _NO_OUTCOME) for n in rows)
+        counts[_NO_OUTCOME] += 0  # always shown
         return counts
 
     @property
     def all_created(self) -> bool:
-        return self.whole()[_CREATED] == self.total_rows
+        return all(self.latest.get(n) == _CREATED for n in range(self.total_rows))
 
 
 def _check_resume(previous: _Previous, provider: str, source: Path, digest: str) -> str:
@@ -438,6 +474,8 @@ async def _create_many(args: argparse.Namespace) -> int:  # noqa: C901, PLR0915 
     source = _Input.of(Path(args.input), args.format, args.provider)
     target = Path(args.output)
     digest, total = source.scan()
+    if target.exists() and source.path.samefile(target):
+        raise UsageError(f"--output {target} is the --input file; choose another --output")
     out = _Output(target)
     previous = out.open_locked()
     try:
@@ -464,6 +502,7 @@ async def _create_many(args: argparse.Namespace) -> int:  # noqa: C901, PLR0915 
         telnyx_rows = args.provider == "telnyx"
         # Telnyx rows of unknown outcome go out again with their same command_id.
         done = {n for n, outcome in tally.latest.items() if outcome != _UNKNOWN or not telnyx_rows}
+        resent = {n for n, outcome in tally.latest.items() if outcome == _UNKNOWN} - done
         interrupted = previous.sending - done
 
         async def rows() -> AsyncIterator[_Row]:
@@ -472,17 +511,7 @@ async def _create_many(args: argparse.Namespace) -> int:  # noqa: C901, PLR0915 
                     continue
                 if row.number in interrupted:
                     # Sent by a run that died before hearing back: it may exist.
-                    out.write(
-                        {
-                            "row": row.number,
-                            "outcome": _UNKNOWN,
-                            "error": {
-                                "type": "OutcomeUnknownError",
-                                "message": "an earlier run sent this row and stopped before "
-                                "the answer; check the provider before creating it again",
-                            },
-                        }
-                    )
+                    out.write(_cut_off(row.number))
                     tally.record(row.number, _UNKNOWN)
                     continue
                 if telnyx_rows and row.fields is not None:
@@ -490,6 +519,7 @@ async def _create_many(args: argparse.Namespace) -> int:  # noqa: C901, PLR0915 
                 yield row
 
         marked: set[int] = set()
+        finished: set[int] = set()
 
         def mark_sending(_index: int, row: object) -> None:
             assert isinstance(row, _Row)  # noqa: S101 - the CLI only feeds rows
@@ -521,13 +551,20 @@ async def _create_many(args: argparse.Namespace) -> int:  # noqa: C901, PLR0915 
                     async with bulk:
                         async for result in bulk:
                             record = _outcome(result)
+                            if record["outcome"] == _FAILED and record["row"] in resent:
+                                _still_unknown(record)
                             out.write(record)
+                            finished.add(record["row"])
                             tally.record(record["row"], record["outcome"])
                             bar.update(1)
             except asyncio.CancelledError:  # Ctrl-C: asyncio.run cancels the run
                 interrupted_by_user = True
                 raise
             finally:
+                # Catapult requests cut off in flight may have created their conference.
+                for number in sorted(marked - finished):
+                    out.write(_cut_off(number))
+                    tally.record(number, _UNKNOWN)
                 print_run(
                     f"{args.provider}: {args.input} -> {args.output}",
                     bulk.summary,
@@ -542,10 +579,9 @@ async def _create_many(args: argparse.Namespace) -> int:  # noqa: C901, PLR0915 
 
 
 def _resume_hint(args: argparse.Namespace) -> str:
-    return (
-        f"conferencing create-many --provider {args.provider} --input {args.input} "
-        f"--output {args.output} --resume"
-    )
+    """The command line this run was started with, with `--resume`: it continues the run."""
+    given: list[str] = args.argv
+    return shlex.join(["conferencing", *given, *([] if "--resume" in given else ["--resume"])])
 
 
 def print_summary(
@@ -554,7 +590,7 @@ def print_summary(
     """Print a bulk run's summary as a small table."""
     rows = [
         ("created", str(summary.created)),
-        ("failed", str(summary.failed - summary.unknown)),
+        ("failed", str(summary.failed)),
         ("outcome unknown", str(summary.unknown)),
     ]
     if skipped:
@@ -593,11 +629,11 @@ def print_run(
             ("created", _CREATED),
             ("failed", _FAILED),
             ("outcome unknown", _UNKNOWN),
-            ("not sent yet", "not sent yet"),
+            ("no outcome yet", _NO_OUTCOME),
         )
     ]
     _table(title, rows, sys.stdout)
-    if interrupted or whole["not sent yet"]:
+    if interrupted or whole[_NO_OUTCOME]:
         print(f"interrupted; to continue: {resume_hint}", file=sys.stderr)
 
 
@@ -709,7 +745,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = _parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(given)
+    args.argv = given
     try:
         if args.command == "demo":
             from ._demo import run_demo  # noqa: PLC0415 - the emulator loads only for the demo

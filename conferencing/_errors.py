@@ -11,6 +11,8 @@ Every failure this library reports is one of these::
      ├── ResponseDecodeError        a 2xx answer that does not have the documented shape
  ├── OutcomeUnknownError        a request may or may not have been carried out; it was not repeated
      ├── EventLoopError             a pool or client used on an event loop other than its own
+     ├── WebhookVerificationError   a webhook's signature, timestamp or credentials do not check out
+     ├── EventPayloadError          a webhook or callback body that is not an event of its provider
      └── APIError                   the provider answered with a failure status
           ├── BadRequestError              400
           ├── AuthenticationError          401
@@ -54,6 +56,7 @@ __all__ = [
     "ConflictError",
     "ErrorDetail",
     "EventLoopError",
+    "EventPayloadError",
     "InvalidCallControlIdError",
     "MaxParticipantsReachedError",
     "NotFoundError",
@@ -66,6 +69,7 @@ __all__ = [
     "TransportError",
     "UnprocessableEntityError",
     "ValidationError",
+    "WebhookVerificationError",
     "error_class_for",
 ]
 
@@ -86,11 +90,17 @@ class ErrorDetail:
     pointer: str | None = None
 
 
-def _restore(cls: type[ConferencingError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+def _restore(
+    cls: type[ConferencingError],
+    args: tuple[Any, ...],
+    state: dict[str, Any],
+    cause: ConferencingError | None = None,
+) -> Any:
     """Rebuild a pickled or copied error without calling its keyword-only `__init__`."""
     error = cls.__new__(cls, *args)
     error.args = args
     error.__dict__.update(state)
+    error.__cause__ = cause
     return error
 
 
@@ -100,8 +110,10 @@ class ConferencingError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         # Exception's own reduce calls `cls(*args)`, which our keyword-only
         # attributes make impossible (pickle fails, `ProcessPoolExecutor`
-        # breaks); rebuild from the message and the attributes instead.
-        return (_restore, (type(self), self.args, dict(self.__dict__)))
+        # breaks); rebuild from the message and the attributes instead. A
+        # cause that is ours goes along (an aiohttp one could hold headers).
+        cause = self.__cause__ if isinstance(self.__cause__, ConferencingError) else None
+        return (_restore, (type(self), self.args, dict(self.__dict__), cause))
 
     def __copy__(self) -> Self:
         copied: Self = _restore(type(self), self.args, dict(self.__dict__))
@@ -134,6 +146,25 @@ class EventLoopError(ConferencingError, RuntimeError):
     pool (or the client that owns one) inside the loop that uses it, for
     example inside the coroutine given to `asyncio.run`, once per loop.
     """
+
+
+class WebhookVerificationError(ConferencingError):
+    """A webhook failed verification; `check` names which check, and nothing was parsed.
+
+    Answer such a delivery with a 4xx and do not act on it: it may be forged
+    or replayed.
+    """
+
+    def __init__(self, message: str, *, check: str) -> None:
+        super().__init__(message)
+        #: Which check failed: "header" (missing or malformed), "timestamp"
+        #: (outside the tolerance), "key" (not a usable public key),
+        #: "signature" (does not match), "credentials" (Catapult Basic auth).
+        self.check = check
+
+
+class EventPayloadError(ConferencingError, ValueError):
+    """A webhook or callback body that is not an event envelope of its provider."""
 
 
 class TransportError(ConferencingError):

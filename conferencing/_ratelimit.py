@@ -39,4 +39,9 @@ class RateLimit:
         # Imported when a limit is first used: most clients have none.
         from aiolimiter import AsyncLimiter  # noqa: PLC0415
 
+        if self.requests < 1:
+            # aiolimiter's bucket holds `requests` and a request takes 1 from
+            # it: a bucket smaller than one request would refuse every one.
+            # Half a request a second is one request every two seconds.
+            return AsyncLimiter(1, self.period / self.requests)
         return AsyncLimiter(self.requests, self.period)

@@ -326,21 +326,23 @@ def _every_error() -> list[ConferencingError]:
             made.append(cls(f"{name} happened", **api, **extra))
         elif issubclass(cls, OutcomeUnknownError):
             last = RateLimitError("429", **api)
-            made.append(
-                cls(
-                    "unknown",
-                    **common,
-                    request=telnyx.CreateConferenceRequest(call_control_id="v3:a", name="b"),
-                    command_id="cmd-1",
-                    last_error=last,
-                )
+            unknown = cls(
+                "unknown",
+                **common,
+                request=telnyx.CreateConferenceRequest(call_control_id="v3:a", name="b"),
+                command_id="cmd-1",
+                last_error=last,
             )
+            unknown.__cause__ = last
+            made.append(unknown)
         elif issubclass(cls, conferencing.ResponseDecodeError):
             made.append(cls("bad", **common, status=200, body="<html>"))
         elif issubclass(cls, TransportError):
             made.append(cls("dropped", **common, request_sent=False))
         elif issubclass(cls, conferencing.ValidationError):
             made.append(cls("name must be a string", field="name"))
+        elif issubclass(cls, conferencing.WebhookVerificationError):
+            made.append(cls("the signature does not match", check="signature"))
         else:
             made.append(cls(f"{name} happened"))
     return made
@@ -361,6 +363,10 @@ def test_every_error_survives_pickle_and_copy(error: ConferencingError, how: str
     assert str(error) == str(back)
     assert repr(error) == repr(back)
     assert _attributes(error) == _attributes(back)
+    if isinstance(error, OutcomeUnknownError):
+        # The README promises `last_error` is also `__cause__`, pickled or not.
+        assert isinstance(back, OutcomeUnknownError)
+        assert back.__cause__ is back.last_error
 
 
 def test_every_public_error_is_covered() -> None:
@@ -413,6 +419,37 @@ def _attributes(error: BaseException) -> dict[str, Any]:
 
 
 # --- item 10: pacing belongs to the account on the pool ------------------------------
+
+
+async def test_a_rate_below_one_request_per_period_paces(
+    http: aioresponses, pool: SessionPool
+) -> None:
+    """RateLimit(0.5) lets one request through now and holds the next, never raising."""
+    http.post(TX_URL, payload=conference("x"), repeat=True)
+    tx = TelnyxClient(api_key="KEY", pool=pool, rate_limit=RateLimit(0.5))
+
+    await tx.create_conference(call_control_id="v3:a", name="a")
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.3):
+            await tx.create_conference(call_control_id="v3:b", name="b")
+
+
+async def test_the_summary_counts_unknown_apart_from_failed(
+    http: aioresponses, pool: SessionPool
+) -> None:
+    """created + failed + unknown == total: an unknown outcome is not also a failure."""
+    http.post(TX_URL, payload=conference("a"))
+    http.post(TX_URL, exception=aiohttp.ServerDisconnectedError())
+    http.post(TX_URL, status=422, payload={"errors": [{"code": "90033", "title": "taken"}]})
+    tx = TelnyxClient(api_key="KEY", pool=pool, retry=None)
+    items = [{"call_control_id": f"v3:{n}", "name": f"n{n}"} for n in range(3)]
+
+    async with create_many(tx, items, concurrency=1) as run:
+        async for _ in run:
+            pass
+
+    summary = run.summary
+    assert (1, 1, 1, 3) == (summary.created, summary.failed, summary.unknown, summary.total)
 
 
 async def test_clients_of_one_account_share_its_pace(http: aioresponses, pool: SessionPool) -> None:

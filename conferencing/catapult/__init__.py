@@ -11,9 +11,26 @@ async with CatapultClient(user_id="u-123", api_token="t-...", api_secret="...") 
 
     # or the whole recipe: a conference, a call and a member per callee
     result = await cp.start_conference_call(from_="+15551234567", to=["+1555...", ...])
+
+# callbacks sent to your callbackUrl (https://user:pass@host/path), by POST or GET
+decode = catapult.callback_decoder(username="user", password="pass")
+event = decode(delivery)  # a ConferenceMemberEvent, HangupEvent, ... or UnknownCallback
 ```
 """
 
+from ._callbacks import (
+    AnswerEvent,
+    Callback,
+    ConferenceEvent,
+    ConferenceMemberEvent,
+    ConferencePlaybackEvent,
+    ConferenceSpeakEvent,
+    HangupEvent,
+    UnknownCallback,
+    callback_decoder,
+    check_callback_auth,
+    parse_callback,
+)
 from ._client import DEFAULT_BASE_URL, DOCUMENTED_RATE_LIMIT, CatapultClient
 from ._models import (
     CALLBACK_HTTP_METHODS,
@@ -75,22 +92,33 @@ __all__ = [
     "AddMemberFields",
     "AddMemberOptionalFields",
     "AddMemberRequest",
+    "AnswerEvent",
     "CallRef",
+    "Callback",
     "CalleeOutcome",
     "CatapultClient",
     "Conference",
     "ConferenceCall",
+    "ConferenceEvent",
+    "ConferenceMemberEvent",
+    "ConferencePlaybackEvent",
     "ConferenceRef",
+    "ConferenceSpeakEvent",
     "CreateCallFields",
     "CreateCallRequest",
     "CreateConferenceFields",
     "CreateConferenceRequest",
+    "HangupEvent",
     "Member",
     "MemberRef",
     "PlayAudioFields",
     "PlayAudioRequest",
+    "UnknownCallback",
     "UpdateConferenceFields",
     "UpdateConferenceRequest",
     "UpdateMemberFields",
     "UpdateMemberRequest",
+    "callback_decoder",
+    "check_callback_auth",
+    "parse_callback",
 ]
