@@ -14,6 +14,7 @@ from typing import Any, Final, Union, get_args, get_origin
 import attrs
 import cattrs
 import orjson
+from cattrs.errors import IterableValidationNote
 from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
@@ -164,6 +165,37 @@ def _positional_structure(
     return structure
 
 
+def is_array(type_: Any) -> bool:
+    """Whether `type_` is `tuple[X, ...]`, the type JSON arrays are structured into."""
+    args = get_args(type_)
+    return get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis  # noqa: PLR2004
+
+
+def _array_hook(converter: cattrs.Converter, type_: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
+    """Structure a JSON array into `tuple[X, ...]`, and nothing else into it."""
+    item = get_args(type_)[0]
+    hook = converter.get_structure_hook(item)
+
+    def structure(value: Any, _type: Any) -> tuple[Any, ...]:
+        # cattrs would read any iterable: a string where an array belongs
+        # would become a tuple of its characters.
+        if type(value) is not list:
+            raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+        items = []
+        errors: list[Exception] = []
+        for index, element in enumerate(value):
+            try:
+                items.append(hook(element, item))
+            except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
+                exc.add_note(IterableValidationNote(f"@ index {index}", index, item))
+                errors.append(exc)
+        if errors:
+            raise cattrs.IterableValidationError("invalid array items", errors, type_)
+        return tuple(items)
+
+    return structure
+
+
 def make_converter(rename: Callable[[str], str] | None = None) -> cattrs.Converter:
     """Build a provider converter.
 
@@ -204,6 +236,7 @@ def make_converter(rename: Callable[[str], str] | None = None) -> cattrs.Convert
         return structure
 
     converter.register_structure_hook_factory(attrs.has, structure_factory)
+    converter.register_structure_hook_factory(is_array, lambda t: _array_hook(converter, t))
     if rename is not None:
         _rename = rename
 

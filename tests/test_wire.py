@@ -555,3 +555,29 @@ async def test_telnyx_malformed_success_is_a_decode_error(
     assert body == error.body
     assert "telnyx" == error.provider
     assert TELNYX_URL == error.url
+
+
+async def test_a_string_where_an_array_belongs_is_a_decode_error(
+    http: aioresponses, tx: TelnyxClient
+) -> None:
+    """A participant whose whisper list is a string is refused, not read as its characters."""
+    url = "https://api.telnyx.com/v2/conferences/c-1/participants/p-1"
+    participant = {
+        "record_type": "participant",
+        "id": "p-1",
+        "call_control_id": "v3:a",
+        "call_leg_id": "leg-a",
+        "conference": {"id": "c-1", "name": "Business"},
+        "whisper_call_control_ids": "v3:b",
+        "created_at": "2019-01-23T18:10:02.574Z",
+        "updated_at": "2019-01-23T18:10:02.574Z",
+        "status": "joined",
+        "muted": False,
+        "on_hold": False,
+        "end_conference_on_exit": False,
+        "soft_end_conference_on_exit": False,
+    }
+    http.get(url, payload={"data": participant})
+
+    with pytest.raises(ResponseDecodeError, match="whisper_call_control_ids"):
+        await tx.get_participant("c-1", "p-1")

@@ -39,7 +39,6 @@ from cattrs.errors import (
     BaseValidationError,
     ClassValidationError,
     IterableValidationError,
-    IterableValidationNote,
 )
 
 from .. import _wire
@@ -717,42 +716,12 @@ def _wire_name(name: str) -> str:
 _CONVERTER: Final = _wire.make_converter(_wire_name)
 
 
-def _is_array(type_: Any) -> bool:
-    args = get_args(type_)
-    return get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis  # noqa: PLR2004
-
-
-def _array_hook(type_: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
-    item = get_args(type_)[0]
-    hook = _CONVERTER.get_structure_hook(item)
-
-    def structure(value: Any, _type: Any) -> tuple[Any, ...]:
-        # cattrs would read any iterable: a string where an array belongs
-        # would become a tuple of its characters.
-        if type(value) is not list:
-            raise TypeError(f"expected a JSON array, got {type(value).__name__}")
-        items = []
-        errors: list[Exception] = []
-        for index, element in enumerate(value):
-            try:
-                items.append(hook(element, item))
-            except (BaseValidationError, TypeError, ValueError, KeyError) as exc:
-                exc.add_note(IterableValidationNote(f"@ index {index}", index, item))
-                errors.append(exc)
-        if errors:
-            raise IterableValidationError("invalid array items", errors, type_)
-        return tuple(items)
-
-    return structure
-
-
 def _object_as_sent(value: Any, _type: Any) -> Mapping[str, Any]:
     if type(value) is not dict:
         raise TypeError(f"expected a JSON object, got {type(value).__name__}")
     return value
 
 
-_CONVERTER.register_structure_hook_factory(_is_array, _array_hook)
 _CONVERTER.register_structure_hook_func(lambda t: t == Mapping[str, Any], _object_as_sent)
 
 
@@ -834,7 +803,7 @@ def _describe_type(type_: Any) -> str:
         inner = [arg for arg in get_args(type_) if arg is not NoneType]
         if len(inner) == 1:
             return _describe_type(inner[0])
-    if _is_array(type_):
+    if _wire.is_array(type_):
         return f"an array of {_plural(get_args(type_)[0])}"
     names: dict[Any, str] = {
         str: "a string",
