@@ -38,16 +38,36 @@ Faults (`Faults`) and rate limits (`RateLimits`) apply to the provider
 routes only; they can be given to the constructor or set while it runs
 (``emu.faults = Faults(seed=1, server_error=0.1)``). Counts are in
 `Emulator.stats` and, as JSON without auth, at ``GET /_emulator/stats``.
+
+It calls back, too. ``Emulator(webhook_url=...)`` (or ``emu.webhook_url =``)
+receives the Telnyx events its state changes imply, signed with Ed25519;
+verify them with `Emulator.telnyx_public_key`. Catapult callbacks go to the
+``callbackUrl`` given on a conference or call, by POST or GET, with the
+``fallbackUrl`` and ``callbackTimeout`` given. Deliveries run in the
+background, are retried on failure, and can be duplicated, reordered,
+delayed or failed on purpose (the ``webhook_*`` knobs of `Faults`);
+``await emu.deliveries_settled()`` waits until they are all done::
+
+    async with Emulator(webhook_url=receiver_url) as emu:
+        ...  # create, join, leave
+        await emu.deliveries_settled(timeout=5)
 """
 
 from conferencing.emulator._app import Emulator
-from conferencing.emulator._faults import FAULT_KINDS, FaultKind, Faults
+from conferencing.emulator._faults import (
+    FAULT_KINDS,
+    WEBHOOK_FAULT_KINDS,
+    FaultKind,
+    Faults,
+    WebhookFaultKind,
+)
 from conferencing.emulator._limits import RateLimit, RateLimits
 from conferencing.emulator._state import EmulatorStats
 from conferencing.emulator._thread import EmulatorThread
 
 __all__ = [
     "FAULT_KINDS",
+    "WEBHOOK_FAULT_KINDS",
     "Emulator",
     "EmulatorStats",
     "EmulatorThread",
@@ -55,4 +75,5 @@ __all__ = [
     "Faults",
     "RateLimit",
     "RateLimits",
+    "WebhookFaultKind",
 ]

@@ -11,9 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from conferencing.emulator._app import Emulator
-from conferencing.emulator._faults import FAULT_KINDS, Faults
+from conferencing.emulator._faults import FAULT_KINDS, WEBHOOK_FAULT_KINDS, Faults
 from conferencing.emulator._limits import RateLimit, RateLimits
 from conferencing.emulator._state import DEFAULT_COMMAND_ID_TTL
+from conferencing.emulator._webhooks import DEFAULT_RETRY_DELAYS, DEFAULT_TELNYX_TIMEOUT
 
 
 class _CannotListen(Exception):
@@ -26,6 +27,13 @@ def _rate(text: str) -> RateLimit:
         return RateLimit(int(requests), int(period or "1000"))
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected REQUESTS/MILLISECONDS, got {text!r}") from exc
+
+
+def _delays(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected SECONDS,SECONDS,..., got {text!r}") from exc
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,12 +76,54 @@ def _parser() -> argparse.ArgumentParser:
     for kind in FAULT_KINDS:
         faults.add_argument("--" + kind.replace("_", "-"), type=float, default=0.0, metavar="SHARE")
     faults.add_argument("--slow-seconds", type=float, default=1.0, help="delay of a slow answer")
+    webhooks = parser.add_argument_group("webhooks and callbacks")
+    webhooks.add_argument("--webhook-url", help="where Telnyx events are POSTed (none by default)")
+    webhooks.add_argument(
+        "--telnyx-signing-key",
+        metavar="BASE64",
+        help="Ed25519 private key (Base64 of its 32-byte seed) signing Telnyx webhooks; random",
+    )
+    webhooks.add_argument(
+        "--webhook-timeout",
+        type=float,
+        default=DEFAULT_TELNYX_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds a Telnyx webhook waits for its answer ({DEFAULT_TELNYX_TIMEOUT:g})",
+    )
+    shown = ",".join(f"{delay:g}" for delay in DEFAULT_RETRY_DELAYS)
+    webhooks.add_argument(
+        "--webhook-retry-delays",
+        type=_delays,
+        default=DEFAULT_RETRY_DELAYS,
+        metavar="S,S,...",
+        help=f"seconds before each retry of a failed delivery ({shown}); empty: no retries",
+    )
+    for webhook_kind in WEBHOOK_FAULT_KINDS:
+        webhooks.add_argument(
+            "--" + webhook_kind.replace("_", "-"),
+            type=float,
+            default=0.0,
+            metavar="SHARE",
+            help="share of deliveries (0..1), same --seed",
+        )
+    webhooks.add_argument(
+        "--webhook-delay-seconds",
+        type=float,
+        default=0.5,
+        help="delay of a delayed delivery; how long a reordered one waits for a partner (0.5)",
+    )
     return parser
 
 
 def _emulator(args: argparse.Namespace) -> Emulator:
-    shares = {kind: getattr(args, kind) for kind in FAULT_KINDS}
-    faults = Faults(seed=args.seed, slow_seconds=args.slow_seconds, **shares)
+    kinds: tuple[str, ...] = (*FAULT_KINDS, *WEBHOOK_FAULT_KINDS)
+    shares = {kind: getattr(args, kind) for kind in kinds}
+    faults = Faults(
+        seed=args.seed,
+        slow_seconds=args.slow_seconds,
+        webhook_delay_seconds=args.webhook_delay_seconds,
+        **shares,
+    )
     rate_limits: RateLimits | None = None
     if args.rate_limits:
         rate_limits = RateLimits(telnyx=args.telnyx_rate_limit)
@@ -92,6 +142,10 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         rate_limits=rate_limits,
         catapult_absolute_locations=args.absolute_locations,
         command_id_ttl=args.command_id_ttl,
+        webhook_url=args.webhook_url,
+        telnyx_signing_key=args.telnyx_signing_key,
+        webhook_timeout=args.webhook_timeout,
+        webhook_retry_delays=args.webhook_retry_delays,
     )
 
 
@@ -117,6 +171,8 @@ async def _serve(emulator: Emulator, host: str, port: int) -> None:
             f"conferencing emulator listening on {emulator.base_url}",
             f"telnyx_url           {emulator.telnyx_url}",
             f"telnyx_api_key       {emulator.telnyx_api_key}",
+            f"telnyx_public_key    {emulator.telnyx_public_key}",
+            f"webhook_url          {emulator.webhook_url or '-'}",
             f"catapult_url         {emulator.catapult_url}",
             f"catapult_user_id     {emulator.catapult_user_id}",
             f"catapult_api_token   {emulator.catapult_api_token}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http
+import math
 import secrets
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -18,6 +19,7 @@ from conferencing.emulator._http import (
     MAX_BODY_BYTES,
     BodyTooLarge,
     Handler,
+    is_http_url,
     json_answer,
     read_body,
 )
@@ -30,6 +32,12 @@ from conferencing.emulator._state import (
     Settings,
 )
 from conferencing.emulator._telnyx import TelnyxApi
+from conferencing.emulator._webhooks import (
+    DEFAULT_RETRY_DELAYS,
+    DEFAULT_TELNYX_TIMEOUT,
+    Outbox,
+    TelnyxSigner,
+)
 
 _T = TypeVar("_T")
 
@@ -52,6 +60,12 @@ class _Provider(Protocol):
 
 def _token(prefix: str, size: int = 16) -> str:
     return prefix + secrets.token_hex(size)
+
+
+def _check_webhook_url(url: str | None) -> str | None:
+    if url is not None and not is_http_url(url):
+        raise ValueError(f"webhook_url must be an absolute http(s) URL, got {url!r}")
+    return url
 
 
 def _drop(request: web.Request, data: bytes = b"") -> web.Response:
@@ -117,6 +131,11 @@ class Emulator:
     with `catapult_user_id`, `catapult_api_token` and `catapult_api_secret`.
     Credentials not given are random per instance. Control methods and
     `stats` are safe to call from any thread.
+
+    It calls back as the providers do: Telnyx events to `webhook_url`, signed
+    with the key whose public half is `telnyx_public_key`; Catapult callbacks
+    to the ``callbackUrl`` of each conference and call. Deliveries are queued
+    and sent in the background; `deliveries_settled` waits for them.
     """
 
     def __init__(
@@ -133,6 +152,10 @@ class Emulator:
         rate_limits: RateLimits | None = None,
         catapult_absolute_locations: bool = False,
         command_id_ttl: float = DEFAULT_COMMAND_ID_TTL,
+        webhook_url: str | None = None,
+        telnyx_signing_key: str | bytes | None = None,
+        webhook_timeout: float = DEFAULT_TELNYX_TIMEOUT,
+        webhook_retry_delays: Iterable[float] = DEFAULT_RETRY_DELAYS,
     ) -> None:
         """Configure the emulator; `start` (or ``async with``) binds and serves it.
 
@@ -153,12 +176,26 @@ class Emulator:
                 the default, 600 s, outlasts any client's retries (seconds to a
                 minute) many times over, while an emulator left running for
                 days still forgets, so its memory stays bounded.
+            webhook_url: Where Telnyx events are POSTed; None (the default)
+                sends none. Catapult callbacks go to the URLs its requests give.
+            telnyx_signing_key: The Ed25519 private key (its 32-byte seed, raw
+                or Base64) Telnyx webhooks are signed with; random if not given.
+            webhook_timeout: Seconds a Telnyx webhook waits for its answer (2 s,
+                what Telnyx asks of receivers). Catapult callbacks wait their
+                ``callbackTimeout``.
+            webhook_retry_delays: Seconds before each retry of a failed
+                delivery, one retry per delay; the default (0.1, 0.2) makes the
+                three attempts Telnyx documents, quickly.
 
         Raises:
-            ValueError: `command_id_ttl` is not a positive number of seconds.
+            ValueError: `command_id_ttl` or `webhook_timeout` is not a positive
+                number of seconds, a retry delay is negative, `webhook_url` is
+                not an absolute http(s) URL, or `telnyx_signing_key` is not 32 bytes.
         """
         if not command_id_ttl > 0:
             raise ValueError(f"command_id_ttl must be > 0 seconds, got {command_id_ttl!r}")
+        if not (webhook_timeout > 0 and math.isfinite(webhook_timeout)):
+            raise ValueError(f"webhook_timeout must be > 0 seconds, got {webhook_timeout!r}")
         self._host = host
         self._port = port
         self._telnyx_api_key = telnyx_api_key or _token("KEY")
@@ -170,13 +207,20 @@ class Emulator:
             rate_limits=rate_limits,
             catapult_absolute_locations=catapult_absolute_locations,
             telnyx_command_id_ttl=command_id_ttl,
+            telnyx_connection_id=str(secrets.randbelow(10**18) + 10**18),
+            webhook_url=_check_webhook_url(webhook_url),
+            webhook_timeout=webhook_timeout,
         )
+        self._signer = TelnyxSigner(telnyx_signing_key)
         self._clock = Clock()
         self._counters = Counters()
-        self._telnyx = TelnyxApi(self._settings, self._counters, self._clock)
-        self._catapult = CatapultApi(self._settings, self._counters, self._clock)
         self._faults = faults or Faults()
         self._plan = FaultPlan(self._faults)
+        self._outbox = Outbox(self._counters, self._faults, webhook_retry_delays)
+        self._telnyx = TelnyxApi(
+            self._settings, self._counters, self._clock, self._outbox, self._signer
+        )
+        self._catapult = CatapultApi(self._settings, self._counters, self._clock, self._outbox)
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._bound_port: int | None = None
@@ -212,12 +256,15 @@ class Emulator:
         self._runner = runner
         self._loop = asyncio.get_running_loop()
         self._bound_port = int(runner.addresses[0][1])
+        self._settings.origin = self.base_url
+        await self._outbox.start()
 
     async def close(self) -> None:
-        """Stop serving; closing twice is fine."""
+        """Stop serving and delivering (undelivered events are dropped); closing twice is fine."""
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+        await self._outbox.close()
         self._loop = None
 
     async def __aenter__(self) -> Self:
@@ -290,6 +337,21 @@ class Emulator:
         """The Catapult API secret (basic-auth password)."""
         return self._settings.catapult_api_secret
 
+    @property
+    def telnyx_public_key(self) -> str:
+        """Base64 of the 32-byte Ed25519 public key that verifies the Telnyx webhooks."""
+        return self._signer.public_key
+
+    @property
+    def telnyx_connection_id(self) -> str:
+        """The ``connection_id`` Telnyx events carry."""
+        return self._settings.telnyx_connection_id
+
+    @property
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        """Seconds before each retry of a failed webhook or callback delivery."""
+        return self._outbox.retry_delays
+
     # --- behaviour you can change while it runs ------------------------------
 
     @property
@@ -302,6 +364,21 @@ class Emulator:
         def change() -> None:
             self._faults = faults
             self._plan = FaultPlan(faults)
+            self._outbox.set_faults(faults)
+
+        self._call(change)
+
+    @property
+    def webhook_url(self) -> str | None:
+        """Where Telnyx events are POSTed, or None; setting it applies to events from then on."""
+        return self._settings.webhook_url
+
+    @webhook_url.setter
+    def webhook_url(self, url: str | None) -> None:
+        checked = _check_webhook_url(url)
+
+        def change() -> None:
+            self._settings.webhook_url = checked
 
         self._call(change)
 
@@ -357,16 +434,63 @@ class Emulator:
         self._call(lambda: self._clock.advance(seconds))
 
     def reset(self) -> None:
-        """Forget all conferences, calls, marks and counts; restart the fault sequence."""
+        """Forget all conferences, calls, marks, counts and queued deliveries; restart faults.
+
+        A delivery already being sent finishes.
+        """
 
         def clear() -> None:
             self._telnyx.reset()
             self._catapult.reset()
+            self._outbox.clear()
+            self._outbox.set_faults(self._faults)
             self._counters.clear()
             self._clock.reset()
             self._plan = FaultPlan(self._faults)
 
         self._call(clear)
+
+    async def deliveries_settled(
+        self,
+        timeout: float = 10.0,  # noqa: ASYNC109 - a bounded wait is the point; one argument
+    ) -> None:
+        """Wait until no webhook or callback is queued or under way.
+
+        Works from any event loop (the emulator's own, or another thread's).
+
+        Raises:
+            TimeoutError: Deliveries are still pending after `timeout` seconds.
+        """
+        loop = self._loop
+        if loop is None or loop is asyncio.get_running_loop():
+            await self._outbox.settled(timeout)
+            return
+        future = asyncio.run_coroutine_threadsafe(self._outbox.settled(timeout), loop)
+        await asyncio.wrap_future(future)
+
+    def wait_for_deliveries(self, timeout: float = 10.0) -> None:
+        """Block until no webhook or callback is pending: `deliveries_settled` for other threads.
+
+        For an emulator run by `EmulatorThread`, from synchronous code.
+
+        Raises:
+            TimeoutError: Deliveries are still pending after `timeout` seconds.
+            RuntimeError: Called on the emulator's own event loop, where it
+                would block the deliveries it waits for.
+        """
+        loop = self._loop
+        try:
+            current = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        if loop is not None and current is loop:
+            raise RuntimeError("on the emulator's event loop, await deliveries_settled() instead")
+        if loop is None or not loop.is_running():
+            if self._outbox.pending:
+                raise TimeoutError(f"{self._outbox.pending} webhook deliveries wait for a start")
+            return
+        future = asyncio.run_coroutine_threadsafe(self._outbox.settled(timeout), loop)
+        future.result(timeout + 5)
 
     def _call(self, function: Callable[[], _T]) -> _T:
         """Run `function` on the emulator's event loop, from whatever thread calls."""

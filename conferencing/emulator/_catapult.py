@@ -28,7 +28,8 @@ the emulator's choices:
   no 413, and every other malformed request is a 400 ``validation-error``.
 - JSON null is an unset property. Integers may come as strings of digits and
   booleans as "true" / "false", as in the documents' own examples; nothing
-  else is converted. ``callbackHttpMethod`` is GET or POST as written.
+  else is converted. ``callbackHttpMethod`` is GET or POST in any case
+  (echoed as written).
   Voice names match whatever their case (the documents list "Kate" and send
   "kate"); the Italian locale is ``it`` (the documents print "t").
 - 429 as the rate-limit sample: category ``too-many-requests``, code
@@ -49,6 +50,28 @@ the emulator's choices:
 - Rate limits are fixed windows per user: ``/conferences...`` share one,
   ``/calls...`` another; over the limit ``POST /calls`` answers 403
   ``call-rate-limit``, everything else 429.
+
+Callbacks (see `_webhooks` for delivery, GET or POST, timeout, fallback and
+retries) go to the ``callbackUrl`` the conference has when the event happens
+(as created or last updated), or the call's own:
+
+- ``conference`` with status ``created`` when it is created, ``completed``
+  when it completes (ended with ``state`` ``completed``, or its last member
+  gone);
+- ``conference-member`` with ``state`` ``active`` when a member is added and
+  when its own ``mute`` or ``hold`` changes, ``completed`` when it is removed
+  or its call hangs up, ``activeMembers`` counted after the change. Ending a
+  conference sends one per member still in it, then the ``conference``
+  event. Conference-wide ``mute`` / ``hold`` send nothing (the member event
+  reports the member's own flags);
+- for a call with a ``callbackUrl``: ``answer`` at once (the emulator answers
+  calls when they are created) and ``hangup`` (``cause``
+  ``NORMAL_CLEARING``) when ``Emulator.hang_up_catapult_call`` ends it, sent
+  before the member and conference events that follow from it.
+
+Each carries the conference's (or call's) ``tag`` when it has one; the
+resource URLs name the emulator's own origin. ``time`` has milliseconds, as
+the callback samples do.
 """
 
 from __future__ import annotations
@@ -86,6 +109,12 @@ from conferencing.emulator._state import (
     Clock,
     Counters,
     Settings,
+)
+from conferencing.emulator._webhooks import (
+    DEFAULT_CATAPULT_TIMEOUT_MS,
+    CatapultCallback,
+    Destination,
+    Outbox,
 )
 
 MAX_MEMBERS = 20
@@ -130,6 +159,10 @@ _MISSING = object()
 
 def _timestamp(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _event_time(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _new_id(prefix: str) -> str:
@@ -257,15 +290,25 @@ class _Fields:
             name, f"{self._property(name)} must be one of the following values: true, false"
         )
 
-    def choice(self, name: str, values: Sequence[str], *, any_case: bool = False) -> str | None:
-        """Return one of `values` (matched regardless of case with `any_case`)."""
+    def choice(
+        self,
+        name: str,
+        values: Sequence[str],
+        *,
+        any_case: bool = False,
+        as_written: bool = False,
+    ) -> str | None:
+        """Return one of `values` (matched regardless of case with `any_case`).
+
+        With `as_written`, the value is returned as the request spelled it.
+        """
         value = self._value(name, required=False)
         if value is _MISSING:
             return None
         if isinstance(value, str):
             for allowed in values:
                 if value == allowed or (any_case and value.lower() == allowed.lower()):
-                    return allowed
+                    return value if as_written else allowed
         listed = ", ".join(values)
         raise self.invalid(
             name, f"{self._property(name)} must be one of the following values: {listed}"
@@ -306,11 +349,14 @@ class CatapultApi:
 
     name = "catapult"
 
-    def __init__(self, settings: Settings, counters: Counters, clock: Clock) -> None:
-        """Share the emulator's settings, counters and clock; start with no conferences."""
+    def __init__(
+        self, settings: Settings, counters: Counters, clock: Clock, outbox: Outbox
+    ) -> None:
+        """Share the emulator's settings, counters, clock and outbox; start with no conferences."""
         self._settings = settings
         self._counters = counters
         self._clock = clock
+        self._outbox = outbox
         self._state = CatapultState()
         self._windows: dict[str, Window] = {}
 
@@ -440,6 +486,7 @@ class CatapultApi:
         now = self._clock.now()
         call.state = "completed"
         call.end_time = now
+        self._call_event(call, "hangup", now, cause="NORMAL_CLEARING")
         conference = self._state.conferences.get(call.conference_id or "")
         if conference is None or conference.state == "completed":
             return
@@ -576,23 +623,94 @@ class CatapultApi:
     ) -> None:
         member.state = "completed"
         member.removed_time = now
+        self._member_event(conference, member, now)
         if conference.active_members() == 0:
             conference.state = "completed"
             conference.completed_time = now
+            self._conference_event(conference)
 
     def _complete(self, conference: CatapultConference, now: dt.datetime) -> None:
         for member in conference.members.values():
             if member.state == "active":
                 member.state = "completed"
                 member.removed_time = now
+                self._member_event(conference, member, now)
         conference.state = "completed"
         conference.completed_time = now
+        self._conference_event(conference)
+
+    # --- callbacks ---------------------------------------------------------------
+
+    def _callback(self, settings: dict[str, Any], fields: dict[str, Any]) -> None:
+        """Queue one callback to ``settings``' callbackUrl: every callback leaves through here."""
+        url = settings.get("callbackUrl")
+        if url is None:
+            return
+        tag = settings.get("tag")
+        if tag is not None:
+            fields["tag"] = tag
+        destination = Destination(
+            url,
+            settings.get("callbackHttpMethod", "POST"),
+            settings.get("callbackTimeout", DEFAULT_CATAPULT_TIMEOUT_MS) / 1000,
+            settings.get("fallbackUrl"),
+        )
+        self._outbox.send(CatapultCallback(fields), destination)
+
+    def _conference_uri(self, conference: CatapultConference) -> str:
+        return f"{self._settings.origin}{self._user_path()}/conferences/{conference.id}"
+
+    def _conference_event(self, conference: CatapultConference) -> None:
+        fields: dict[str, Any] = {
+            "eventType": "conference",
+            "conferenceId": conference.id,
+            "conferenceUri": self._conference_uri(conference),
+            "status": conference.state if conference.state == "completed" else "created",
+            "createdTime": _timestamp(conference.created_time),
+        }
+        if conference.completed_time is not None:
+            fields["completedTime"] = _timestamp(conference.completed_time)
+        self._callback(conference.settings, fields)
+
+    def _member_event(
+        self, conference: CatapultConference, member: CatapultMember, now: dt.datetime
+    ) -> None:
+        fields: dict[str, Any] = {
+            "eventType": "conference-member",
+            "activeMembers": conference.active_members(),
+            "conferenceId": conference.id,
+            "callId": member.call_id,
+            "memberId": member.id,
+            "memberUri": f"{self._conference_uri(conference)}/members/{member.id}",
+            "state": member.state,
+            "hold": member.hold,
+            "mute": member.mute,
+            "time": _event_time(now),
+        }
+        self._callback(conference.settings, fields)
+
+    def _call_event(
+        self, call: CatapultCall, event_type: str, now: dt.datetime, **extra: str
+    ) -> None:
+        properties = call.properties
+        fields: dict[str, Any] = {
+            "eventType": event_type,
+            "from": properties.get("from"),
+            "to": properties.get("to"),
+            "callId": call.id,
+            "callUri": f"{self._settings.origin}{self._user_path()}/calls/{call.id}",
+            **extra,
+            "time": _event_time(now),
+        }
+        self._callback(properties, fields)
 
     @staticmethod
     def _callback_settings(fields: _Fields) -> dict[str, Any]:
         found = {
             "callbackUrl": fields.url("callbackUrl"),
-            "callbackHttpMethod": fields.choice("callbackHttpMethod", HTTP_METHODS),
+            "callbackHttpMethod": fields.choice(
+                "callbackHttpMethod", HTTP_METHODS, any_case=True, as_written=True
+            ),
             "callbackTimeout": fields.integer("callbackTimeout", 1, 10000),
             "fallbackUrl": fields.url("fallbackUrl"),
         }
@@ -609,11 +727,13 @@ class CatapultApi:
         tag = fields.text("tag")
         if tag is not None:
             settings["tag"] = tag
+        now = self._clock.now()
         conference = CatapultConference(
-            id=_new_id("c-"), from_=from_, created_time=self._clock.now(), settings=settings
+            id=_new_id("c-"), from_=from_, created_time=now, settings=settings
         )
         self._state.conferences[conference.id] = conference
         self._counters.bump("catapult_conferences_created")
+        self._conference_event(conference)
         return self._created(request, f"/conferences/{conference.id}")
 
     async def _get_conference(self, request: web.Request) -> web.Response:
@@ -711,6 +831,7 @@ class CatapultApi:
         conference.members[member.id] = member
         conference.state = "active"
         self._counters.bump("catapult_members_added")
+        self._member_event(conference, member, member.added_time)
         return self._created(request, f"/conferences/{conference.id}/members/{member.id}")
 
     async def _list_members(self, request: web.Request) -> web.Response:
@@ -737,12 +858,18 @@ class CatapultApi:
             member.join_tone = join_tone
         if leaving_tone is not None:
             member.leaving_tone = leaving_tone
+        changed = (mute is not None and mute != member.mute) or (
+            hold is not None and hold != member.hold
+        )
         if mute is not None:
             member.mute = mute
         if hold is not None:
             member.hold = hold
+        now = self._clock.now()
         if state == "completed":
-            self._remove(conference, member, self._clock.now())
+            self._remove(conference, member, now)
+        elif changed:
+            self._member_event(conference, member, now)
         return web.Response(status=200)
 
     # --- calls -----------------------------------------------------------------
@@ -779,6 +906,7 @@ class CatapultApi:
         )
         self._state.calls[call.id] = call
         self._counters.bump("catapult_calls_created")
+        self._call_event(call, "answer", call.start_time, callState="active")
         return self._created(request, f"/calls/{call.id}")
 
     async def _get_call(self, request: web.Request) -> web.Response:

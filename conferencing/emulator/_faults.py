@@ -5,6 +5,11 @@ seeded with `Faults.seed`; the probabilities, taken in the order of
 `FAULT_KINDS`, cut [0, 1) into bands, and the band the number falls in names
 the fault (or none). So the n-th eligible request gets the same fault for the
 same seed, whatever the timing.
+
+Webhook deliveries draw the same way, in the order of `WEBHOOK_FAULT_KINDS`,
+from a second stream derived from the same seed: turning webhook faults on
+(or delivering webhooks at all) leaves the request faults of a seed exactly
+as they were.
 """
 
 from __future__ import annotations
@@ -36,6 +41,20 @@ FAULT_KINDS: tuple[FaultKind, ...] = (
     "lost_after_success",
 )
 
+WebhookFaultKind = Literal[
+    "webhook_duplicate",
+    "webhook_reorder",
+    "webhook_delay",
+    "webhook_fail",
+]
+
+WEBHOOK_FAULT_KINDS: tuple[WebhookFaultKind, ...] = (
+    "webhook_duplicate",
+    "webhook_reorder",
+    "webhook_delay",
+    "webhook_fail",
+)
+
 #: Faults answered without running the request at all.
 BEFORE_WORK: frozenset[FaultKind] = frozenset(
     {"server_error", "unavailable", "rate_limited", "html_error"}
@@ -54,7 +73,7 @@ def _not_negative(_: object, attribute: attrs.Attribute[Any], value: float) -> N
 
 @attrs.frozen
 class Faults:
-    """How often each kind of fault hits a provider request, and the seed that picks which.
+    """How often each kind of fault hits a provider request or a webhook, and the seed that picks.
 
     Kinds:
         server_error: 500 with the provider's error body; nothing is done.
@@ -73,6 +92,18 @@ class Faults:
         lost_after_success: the work is done (conference created, ``command_id``
             recorded), then the connection is closed with no answer, whatever
             the answer would have been.
+
+    Webhook kinds (shares of the deliveries queued, at most one kind each; a
+    Telnyx webhook or a Catapult callback alike):
+        webhook_duplicate: the event is delivered twice, the copy (same event,
+            same ``data.id``) queued right behind the original.
+        webhook_reorder: the delivery swaps places with the next one queued;
+            if none is queued within ``webhook_delay_seconds``, it goes alone.
+        webhook_delay: the delivery leaves the line and is sent
+            ``webhook_delay_seconds`` later, so later events overtake it.
+        webhook_fail: the first attempt at the main URL pretends the receiver
+            failed (nothing is sent): the fallback URL, if any, gets it in that
+            attempt, else it is retried on the retry schedule.
     """
 
     seed: int = 0
@@ -86,15 +117,28 @@ class Faults:
     lost_after_success: float = attrs.field(default=0.0, validator=_probability)
     slow_seconds: float = attrs.field(default=1.0, validator=_not_negative)
     retry_after_seconds: int = attrs.field(default=1, validator=_not_negative)
+    webhook_duplicate: float = attrs.field(default=0.0, validator=_probability)
+    webhook_reorder: float = attrs.field(default=0.0, validator=_probability)
+    webhook_delay: float = attrs.field(default=0.0, validator=_probability)
+    webhook_fail: float = attrs.field(default=0.0, validator=_probability)
+    webhook_delay_seconds: float = attrs.field(default=0.5, validator=_not_negative)
 
     def __attrs_post_init__(self) -> None:
-        """Refuse probabilities that add up to more than one."""
+        """Refuse probabilities that add up to more than one (requests and webhooks apart)."""
         total = sum(self.probability(kind) for kind in FAULT_KINDS)
         if total > 1.0 + 1e-9:
             raise ValueError(f"fault probabilities must add up to at most 1, got {total:g}")
+        total = sum(self.webhook_probability(kind) for kind in WEBHOOK_FAULT_KINDS)
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"webhook fault probabilities must add up to at most 1, got {total:g}")
 
     def probability(self, kind: FaultKind) -> float:
         """Return the share of requests that get `kind`."""
+        value: float = getattr(self, kind)
+        return value
+
+    def webhook_probability(self, kind: WebhookFaultKind) -> float:
+        """Return the share of webhook deliveries that get `kind`."""
         value: float = getattr(self, kind)
         return value
 
@@ -102,6 +146,11 @@ class Faults:
     def enabled(self) -> bool:
         """Whether any request can get a fault at all."""
         return any(self.probability(kind) > 0 for kind in FAULT_KINDS)
+
+    @property
+    def webhooks_enabled(self) -> bool:
+        """Whether any webhook delivery can get a fault at all."""
+        return any(self.webhook_probability(kind) > 0 for kind in WEBHOOK_FAULT_KINDS)
 
 
 class FaultPlan:
@@ -123,6 +172,37 @@ class FaultPlan:
 
     def draw(self) -> FaultKind | None:
         """Return the fault for the next eligible request, or None."""
+        if not self._bands:
+            return None
+        number = self._rng.random()
+        for upper, kind in self._bands:
+            if number < upper:
+                return kind
+        return None
+
+
+class WebhookFaultPlan:
+    """Draws the fault, or none, for each webhook delivery queued, from its own stream."""
+
+    __slots__ = ("_bands", "_rng")
+
+    def __init__(self, faults: Faults) -> None:
+        """Start the webhook sequence of `faults.seed` from its beginning."""
+        # A string seed gives a stream of its own, the same on every run and
+        # platform, apart from the requests' `random.Random(seed)`.
+        seed = f"conferencing.emulator.webhooks:{faults.seed}"
+        self._rng = random.Random(seed)  # noqa: S311 - reproducible, not secret
+        bands: list[tuple[float, WebhookFaultKind]] = []
+        upper = 0.0
+        for kind in WEBHOOK_FAULT_KINDS:
+            share = faults.webhook_probability(kind)
+            if share > 0:
+                upper += share
+                bands.append((upper, kind))
+        self._bands = tuple(bands)
+
+    def draw(self) -> WebhookFaultKind | None:
+        """Return the fault for the next delivery queued, or None."""
         if not self._bands:
             return None
         number = self._rng.random()

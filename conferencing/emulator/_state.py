@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from conferencing.emulator._faults import FAULT_KINDS
+from conferencing.emulator._faults import FAULT_KINDS, WEBHOOK_FAULT_KINDS
 from conferencing.emulator._limits import RateLimits
 
 UTC = dt.UTC
@@ -47,6 +47,10 @@ def _read_only(counts: Mapping[str, int]) -> Mapping[str, int]:
     return MappingProxyType(dict(counts))
 
 
+def _no_webhook_faults() -> Mapping[str, int]:
+    return dict.fromkeys(WEBHOOK_FAULT_KINDS, 0)
+
+
 @attrs.frozen
 class EmulatorStats:
     """A snapshot of what the emulator has done since it started (or was reset)."""
@@ -67,11 +71,26 @@ class EmulatorStats:
     """Requests refused by the configured rate limits (not by fault injection)."""
     faults_injected: Mapping[str, int] = attrs.field(factory=dict, converter=_read_only)
     """Injected faults by kind; every kind is present."""
+    webhooks_queued: int = 0
+    """Webhook and callback deliveries queued, injected duplicates included."""
+    webhooks_delivered: int = 0
+    """Deliveries a receiver acknowledged with a 2xx (at the main or the fallback URL)."""
+    webhook_attempts: int = 0
+    """Attempts at delivering, each counted once however many URLs it tried."""
+    webhooks_failed: int = 0
+    """Deliveries given up after their last attempt failed."""
+    webhooks_dropped: int = 0
+    """Deliveries still queued or under way when the emulator closed or was reset."""
+    webhook_faults_injected: Mapping[str, int] = attrs.field(
+        factory=_no_webhook_faults, converter=_read_only
+    )
+    """Injected webhook faults by kind; every kind is present."""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the snapshot as JSON-ready data."""
         data = attrs.asdict(self, recurse=False)
         data["faults_injected"] = dict(self.faults_injected)
+        data["webhook_faults_injected"] = dict(self.webhook_faults_injected)
         return data
 
 
@@ -98,10 +117,15 @@ class Counters:
         fields = {
             field.name: counts[field.name]
             for field in attrs.fields(EmulatorStats)
-            if field.name != "faults_injected"
+            if field.name not in {"faults_injected", "webhook_faults_injected"}
         }
         faults: dict[str, int] = {kind: counts["fault:" + kind] for kind in FAULT_KINDS}
-        return EmulatorStats(**fields, faults_injected=faults)
+        webhook_faults: dict[str, int] = {
+            kind: counts["fault:" + kind] for kind in WEBHOOK_FAULT_KINDS
+        }
+        return EmulatorStats(
+            **fields, faults_injected=faults, webhook_faults_injected=webhook_faults
+        )
 
 
 @attrs.define
@@ -115,6 +139,14 @@ class Settings:
     rate_limits: RateLimits | None = None
     catapult_absolute_locations: bool = False
     telnyx_command_id_ttl: float = DEFAULT_COMMAND_ID_TTL
+    telnyx_connection_id: str = ""
+    """The ``connection_id`` Telnyx events name (the emulator has one Call Control App)."""
+    webhook_url: str | None = None
+    """Where Telnyx events are POSTed; None sends none."""
+    webhook_timeout: float = 2.0
+    """Seconds a Telnyx webhook request waits for its answer."""
+    origin: str = "http://127.0.0.1"
+    """The emulator's own origin, for the resource URLs Catapult callbacks name."""
 
 
 # --- Telnyx records ---------------------------------------------------------
@@ -130,6 +162,8 @@ class TelnyxParticipant:
     call_session_id: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    client_state: str | None = None
+    """The leg's ``client_state`` as given on create or join; its webhooks carry it."""
     status: str = "joined"
     muted: bool = False
     on_hold: bool = False
@@ -150,6 +184,10 @@ class TelnyxConference:
     expires_at: dt.datetime
     status: str
     max_participants: int
+    creator: str = ""
+    """The call control id of the leg that created the conference."""
+    client_state: str | None = None
+    """The ``client_state`` given on create; conference-wide webhooks carry it."""
     region: str | None = None
     end_reason: str | None = None
     ended_by: tuple[str, str] | None = None
@@ -224,6 +262,8 @@ class TelnyxState:
     """Call control ids marked "ended" or "unknown"; any other well-formed id is live."""
     call_sessions: dict[str, tuple[str, str]] = attrs.Factory(dict)
     """Call control id -> (call_leg_id, call_session_id), made up on first sight."""
+    client_states: dict[str, str] = attrs.Factory(dict)
+    """Call control id -> the last ``client_state`` a command gave the leg."""
 
 
 # --- Catapult records -------------------------------------------------------

@@ -43,6 +43,28 @@ where the documents give them (10004, 10009, 10032, 10033, 90015, 90018,
   The documents give no window; the emulator keeps each for
   ``Emulator(command_id_ttl=...)`` seconds, 600 by default.
 - Lists come in creation order.
+
+Webhooks (sent when ``Emulator(webhook_url=...)`` is set; see `_webhooks`
+for delivery): every state change queues the events it implies, through
+`TelnyxApi._emit`:
+
+- create: ``conference.created``, then ``conference.participant.joined`` for
+  the creating leg; join: ``conference.participant.joined``;
+- leave, or a joined leg hung up (``Emulator.hang_up_telnyx_call``, which
+  first sends ``call.hangup`` for the leg): ``conference.participant.left``;
+- the conference ending: ``conference.ended`` with ``reason`` (``all_left``
+  when the last participant left, ``host_left`` when a participant with
+  ``end_conference_on_exit`` or ``soft_end_conference_on_exit`` left,
+  ``time_exceeded`` when its ``duration_minutes`` ran out, noticed the next
+  time the conference is looked at, and ``ended_via_api`` for the end
+  command), then ``conference.participant.left`` for each leg still in it.
+
+Conference-wide events (created, ended) carry the ids of the creating leg and
+the ``client_state`` given on create; a participant's events carry its leg's
+ids and the ``client_state`` given on its create or join (else the leg's
+last one). ``connection_id`` is the emulator's one made-up Call Control App.
+``call.hangup`` says ``hangup_cause`` ``normal_clearing``, ``hangup_source``
+``unknown`` (the emulator cannot tell who hung up).
 """
 
 from __future__ import annotations
@@ -80,6 +102,7 @@ from conferencing.emulator._state import (
     TelnyxParticipant,
     TelnyxState,
 )
+from conferencing.emulator._webhooks import Destination, Outbox, TelnyxSigner, TelnyxWebhook
 
 _T = TypeVar("_T")
 
@@ -364,11 +387,20 @@ class TelnyxApi:
 
     name = "telnyx"
 
-    def __init__(self, settings: Settings, counters: Counters, clock: Clock) -> None:
-        """Share the emulator's settings, counters and clock; start with no conferences."""
+    def __init__(
+        self,
+        settings: Settings,
+        counters: Counters,
+        clock: Clock,
+        outbox: Outbox,
+        signer: TelnyxSigner,
+    ) -> None:
+        """Share the emulator's settings, counters, clock and outbox; start with no conferences."""
         self._settings = settings
         self._counters = counters
         self._clock = clock
+        self._outbox = outbox
+        self._signer = signer
         self._state = self._new_state()
         self._windows: dict[str, Window] = {}
 
@@ -446,8 +478,10 @@ class TelnyxApi:
 
     def hang_up(self, call_control_id: str) -> None:
         """Mark a call leg ended: it leaves its conferences, later commands get 90018."""
-        self._state.call_states[call_control_id] = "ended"
         now = self._clock.now()
+        if self._state.call_states.get(call_control_id) != "ended":
+            self._emit("call.hangup", self._hangup_payload(call_control_id), now)
+        self._state.call_states[call_control_id] = "ended"
         for conference in self._state.conferences.values():
             participant = conference.participants.get(call_control_id)
             if participant is not None and participant.status == "joined":
@@ -565,15 +599,21 @@ class TelnyxApi:
         when: dt.datetime,
         ended_by: tuple[str, str] | None = None,
     ) -> None:
+        still_in = conference.joined()
         conference.status = "completed"
         conference.end_reason = reason
         conference.ended_by = ended_by
         conference.updated_at = when
-        for participant in conference.joined():
+        for participant in still_in:
             participant.status = "left"
             participant.updated_at = when
         if self._state.active_names.get(conference.name) == conference.id:
             del self._state.active_names[conference.name]
+        ended = {**self._conference_payload(conference), "reason": reason}
+        self._emit("conference.ended", ended, when)
+        for participant in still_in:
+            left = self._participant_payload(conference, participant)
+            self._emit("conference.participant.left", left, when)
 
     def _leave(
         self, conference: TelnyxConference, participant: TelnyxParticipant, now: dt.datetime
@@ -581,6 +621,8 @@ class TelnyxApi:
         participant.status = "left"
         participant.updated_at = now
         conference.updated_at = now
+        left = self._participant_payload(conference, participant)
+        self._emit("conference.participant.left", left, now)
         if participant.end_conference_on_exit or participant.soft_end_conference_on_exit:
             ended_by = (participant.call_control_id, participant.call_session_id)
             self._end(conference, "host_left", now, ended_by)
@@ -592,10 +634,11 @@ class TelnyxApi:
         conference: TelnyxConference,
         call_control_id: str,
         now: dt.datetime,
+        client_state: str | None,
     ) -> TelnyxParticipant:
-        call_leg_id, call_session_id = self._state.call_sessions.setdefault(
-            call_control_id, (str(uuid.uuid4()), str(uuid.uuid4()))
-        )
+        call_leg_id, call_session_id = self._leg_ids(call_control_id)
+        if client_state is not None:
+            self._state.client_states[call_control_id] = client_state
         participant = TelnyxParticipant(
             id=str(uuid.uuid4()),
             call_control_id=call_control_id,
@@ -603,12 +646,77 @@ class TelnyxApi:
             call_session_id=call_session_id,
             created_at=now,
             updated_at=now,
+            client_state=self._state.client_states.get(call_control_id),
             on_hold=conference.status == "init",
         )
         conference.participants[call_control_id] = participant
         conference.updated_at = now
         self._counters.bump("telnyx_participants_joined")
         return participant
+
+    def _leg_ids(self, call_control_id: str) -> tuple[str, str]:
+        """Return the leg's (call_leg_id, call_session_id), made up on first sight."""
+        return self._state.call_sessions.setdefault(
+            call_control_id, (str(uuid.uuid4()), str(uuid.uuid4()))
+        )
+
+    # --- webhooks --------------------------------------------------------------
+
+    def _emit(self, event_type: str, payload: dict[str, Any], when: dt.datetime) -> None:
+        """Queue the webhook of one event: every Telnyx event leaves through here.
+
+        Conference events carry ``occurred_at`` in their payload too, as
+        Telnyx's conference payloads do; call events only in the envelope.
+        """
+        url = self._settings.webhook_url
+        if url is None:
+            return
+        occurred_at = _timestamp(when)
+        if event_type.startswith("conference."):
+            payload = {**payload, "occurred_at": occurred_at}
+        data = {
+            "record_type": "event",
+            "id": str(uuid.uuid4()),
+            "event_type": event_type,
+            "occurred_at": occurred_at,
+            "payload": payload,
+        }
+        destination = Destination(url, "POST", self._settings.webhook_timeout)
+        self._outbox.send(TelnyxWebhook(data, self._signer), destination)
+
+    def _leg_payload(self, call_control_id: str, client_state: str | None) -> dict[str, Any]:
+        call_leg_id, call_session_id = self._leg_ids(call_control_id)
+        return {
+            "call_control_id": call_control_id,
+            "call_leg_id": call_leg_id,
+            "call_session_id": call_session_id,
+            "client_state": client_state,
+            "connection_id": self._settings.telnyx_connection_id,
+        }
+
+    def _conference_payload(self, conference: TelnyxConference) -> dict[str, Any]:
+        """The payload of conference-wide events: the creating leg, the create's client_state."""
+        return {
+            **self._leg_payload(conference.creator, conference.client_state),
+            "conference_id": conference.id,
+        }
+
+    def _participant_payload(
+        self, conference: TelnyxConference, participant: TelnyxParticipant
+    ) -> dict[str, Any]:
+        return {
+            **self._leg_payload(participant.call_control_id, participant.client_state),
+            "conference_id": conference.id,
+        }
+
+    def _hangup_payload(self, call_control_id: str) -> dict[str, Any]:
+        return {
+            **self._leg_payload(call_control_id, self._state.client_states.get(call_control_id)),
+            "hangup_cause": "normal_clearing",
+            "hangup_source": "unknown",
+            "sip_hangup_cause": "unspecified",
+            "state": "hangup",
+        }
 
     # --- commands with command_id ------------------------------------------
 
@@ -660,7 +768,7 @@ class TelnyxApi:
         call_control_id = fields.call_control_id("call_control_id")
         name = fields.required_string("name")
         fields.choice("beep_enabled", BEEP)
-        fields.base64("client_state")
+        client_state = fields.base64("client_state")
         fields.boolean("comfort_noise")
         fields.string("command_id")
         duration = fields.integer("duration_minutes", 1, None)
@@ -689,12 +797,17 @@ class TelnyxApi:
             expires_at=now + lifetime,
             status="init" if start is False else "in_progress",
             max_participants=max_participants or DEFAULT_MAX_PARTICIPANTS,
+            creator=call_control_id,
+            client_state=client_state,
             region=region,
         )
         self._state.conferences[conference.id] = conference
         self._state.active_names[name] = conference.id
-        self._add_participant(conference, call_control_id, now)
+        participant = self._add_participant(conference, call_control_id, now, client_state)
         self._counters.bump("telnyx_conferences_created")
+        self._emit("conference.created", self._conference_payload(conference), now)
+        joined = self._participant_payload(conference, participant)
+        self._emit("conference.participant.joined", joined, now)
         return json_answer(200, {"data": self._conference_data(conference)})
 
     async def _list(self, request: web.Request) -> web.Response:
@@ -788,7 +901,7 @@ class TelnyxApi:
         fields = _Body(body)
         call_control_id = fields.call_control_id("call_control_id")
         fields.choice("beep_enabled", BEEP)
-        fields.base64("client_state")
+        client_state = fields.base64("client_state")
         fields.string("command_id")
         end_on_exit = fields.boolean("end_conference_on_exit")
         soft_end_on_exit = fields.boolean("soft_end_conference_on_exit")
@@ -822,13 +935,15 @@ class TelnyxApi:
             for participant in joined:
                 participant.on_hold = False
                 participant.updated_at = now
-        participant = self._add_participant(conference, call_control_id, now)
+        participant = self._add_participant(conference, call_control_id, now, client_state)
         participant.muted = bool(mute)
         participant.on_hold = bool(hold) or conference.status == "init"
         participant.end_conference_on_exit = bool(end_on_exit)
         participant.soft_end_conference_on_exit = bool(soft_end_on_exit)
         participant.supervisor_role = role or "none"
         participant.whisper_call_control_ids = whisper
+        payload = self._participant_payload(conference, participant)
+        self._emit("conference.participant.joined", payload, now)
         return _ok()
 
     def _do_leave(self, conference_id: str, body: dict[str, Any]) -> web.Response:

@@ -14,7 +14,8 @@ class EmulatorThread:
 
     ``with EmulatorThread() as emu:`` hands back the running `Emulator`;
     its control methods and `Emulator.stats` are safe to call from the
-    calling thread.
+    calling thread, and `Emulator.wait_for_deliveries` (or this object's
+    `deliveries_settled`) waits for its webhooks from there.
     """
 
     def __init__(self, emulator: Emulator | None = None, *, timeout: float = 10.0) -> None:
@@ -59,6 +60,14 @@ class EmulatorThread:
             await self._stopping.wait()
         finally:
             await self.emulator.close()
+
+    def deliveries_settled(self, timeout: float = 10.0) -> None:
+        """Block until the emulator has no webhook or callback pending.
+
+        Raises:
+            TimeoutError: Deliveries are still pending after `timeout` seconds.
+        """
+        self.emulator.wait_for_deliveries(timeout)
 
     def stop(self) -> None:
         """Stop the emulator and wait for the thread to end; stopping twice is fine."""
