@@ -14,10 +14,15 @@ from .._errors import ValidationError
 
 __all__ = [
     "CALLBACK_HTTP_METHODS",
+    "CALL_DIRECTIONS",
+    "CALL_STATES",
+    "CALL_UPDATE_STATES",
     "CONFERENCE_STATES",
+    "DEFAULT_CALLS_PAGE_SIZE",
     "GENDERS",
     "LOCALES",
     "MAX_CALLBACK_TIMEOUT_MS",
+    "MAX_CALLS_PAGE_SIZE",
     "MAX_CALL_TIMEOUT_S",
     "MAX_MEMBERS",
     "MAX_SENTENCE_CHARS",
@@ -26,16 +31,21 @@ __all__ = [
     "MIN_CONFERENCE_CALLERS",
     "PROFILES",
     "RECORDING_FILE_FORMATS",
+    "SORT_ORDERS",
+    "TRANSFER_CALLER_ID_PRIVATE",
     "VOICES",
     "AddMemberRequest",
+    "Call",
     "CallRef",
     "Conference",
     "ConferenceRef",
     "CreateCallRequest",
     "CreateConferenceRequest",
+    "ListCallsRequest",
     "Member",
     "MemberRef",
     "PlayAudioRequest",
+    "UpdateCallRequest",
     "UpdateConferenceRequest",
     "UpdateMemberRequest",
 ]
@@ -56,6 +66,21 @@ MIN_CONFERENCE_CALLERS: Final = 3
 CONFERENCE_STATES: Final = ("created", "active", "completed")
 #: A member's `state` as Catapult reports it.
 MEMBER_STATES: Final = ("active", "completed")
+#: A call's `state` as Catapult reports it (`started` while it rings).
+CALL_STATES: Final = ("started", "rejected", "active", "completed", "transferring")
+#: The `state` values an update may ask for: answer (`active`) or reject an
+#: incoming call, hang up (`completed`), or transfer (`transferring`).
+CALL_UPDATE_STATES: Final = ("active", "rejected", "completed", "transferring")
+#: A call's `direction`: `in` for an incoming call, `out` for an outgoing one.
+CALL_DIRECTIONS: Final = ("in", "out")
+#: `sortOrder` values for listing calls (by `startTime`; Catapult's default is desc).
+SORT_ORDERS: Final = ("asc", "desc")
+#: The most calls one page of `GET /calls` holds (`size`).
+MAX_CALLS_PAGE_SIZE: Final = 1000
+#: Catapult's page size for `GET /calls` when none is asked for.
+DEFAULT_CALLS_PAGE_SIZE: Final = 25
+#: The `transfer_caller_id` that hides the caller's number.
+TRANSFER_CALLER_ID_PRIVATE: Final = "private"
 #: `recordingFileFormat` values.
 RECORDING_FILE_FORMATS: Final = ("wav", "mp3")
 #: A call carries at most this many `sipHeaders`.
@@ -307,6 +332,131 @@ class PlayAudioRequest:
         return cls(sentence="")
 
 
+_e164 = rules.e164()
+
+
+def _transfer_caller_id(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None or value == TRANSFER_CALLER_ID_PRIVATE:
+        return
+    try:
+        _e164(inst, attribute, value)
+    except ValidationError:
+        raise ValidationError(
+            f"{attribute.name} must be 'private' or an E.164 number like +15551234567 "
+            f"(the caller's own or one of your Bandwidth numbers), got {value!r}",
+            field=attribute.name,
+        ) from None
+
+
+def _whisper_audio(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, PlayAudioRequest):
+        raise ValidationError(
+            f"{attribute.name} must be a PlayAudioRequest (a file_url or a sentence), "
+            f"got {type(value).__name__}",
+            field=attribute.name,
+        )
+    if value.file_url == "" or value.sentence == "":
+        raise ValidationError(
+            f"{attribute.name} must play a file or speak a sentence; an empty one stops "
+            "playback, which means nothing for a transfer",
+            field=attribute.name,
+        )
+
+
+#: The update fields that only mean something with `state="transferring"`.
+_TRANSFER_ONLY: Final = ("transfer_to", "transfer_caller_id", "whisper_audio", "callback_url")
+
+
+@attrs.frozen(kw_only=True)
+class UpdateCallRequest:
+    """A `POST /v1/users/{userId}/calls/{callId}`: answer, reject, hang up, transfer or record.
+
+    Rules from Bandwidth's reference (Update active Call, Transfer active
+    Call): `state` is `active` (answer an incoming call), `rejected`
+    (reject it), `completed` (hang up) or `transferring`; a transfer must
+    name its line in `transfer_to` (an E.164 number or a `sip:` URI);
+    `transfer_to`, `transfer_caller_id`, `whisper_audio` and `callback_url`
+    (where the transferred call's events go) only count in a transfer and
+    are refused without `state="transferring"`, where Catapult would ignore
+    them; `transfer_caller_id` is `private` or an E.164 number;
+    `whisper_audio` plays a file or speaks a sentence to the transfer's
+    callee; `recording_file_format` is wav or mp3. At least one field must
+    be set.
+    """
+
+    state: str | None = attrs.field(default=None, validator=rules.one_of(CALL_UPDATE_STATES))
+    recording_enabled: bool | None = attrs.field(default=None, validator=rules.strict_bool())
+    recording_file_format: str | None = attrs.field(
+        default=None, validator=rules.one_of(RECORDING_FILE_FORMATS)
+    )
+    transfer_to: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(rules.e164_or_sip_uri())
+    )
+    transfer_caller_id: str | None = attrs.field(default=None, validator=_transfer_caller_id)
+    whisper_audio: PlayAudioRequest | None = attrs.field(default=None, validator=_whisper_audio)
+    callback_url: str | None = attrs.field(default=None, validator=rules.http_url())
+
+    def __attrs_post_init__(self) -> None:
+        _require_a_change(self)
+        if self.state == "transferring":
+            if self.transfer_to is None:
+                raise ValidationError(
+                    "transfer_to is required with state='transferring': the number or "
+                    "SIP URI to transfer the call to",
+                    field="transfer_to",
+                )
+            return
+        for name in _TRANSFER_ONLY:
+            if getattr(self, name) is not None:
+                raise ValidationError(
+                    f"{name} only applies to a transfer: set state='transferring' with it",
+                    field=name,
+                )
+
+
+@attrs.frozen(kw_only=True)
+class ListCallsRequest:
+    """A `GET /v1/users/{userId}/calls` listing: filters, order and paging.
+
+    Rules from Bandwidth's reference (List Calls): `from_` and `to` are
+    E.164 numbers or `sip:` URIs; `sort_order` is asc or desc (by
+    `startTime`; Catapult's default is desc); `page` counts from 0; `size`
+    is 1..1000 (Catapult's default is 25). Catapult does not page a listing
+    by `conference_id` or `bridge_id` (it answers every call at once), so
+    `page` and `size` are refused with either.
+    """
+
+    conference_id: str | None = attrs.field(default=None, validator=rules.id_value())
+    bridge_id: str | None = attrs.field(default=None, validator=rules.id_value())
+    from_: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(rules.e164_or_sip_uri())
+    )
+    to: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(rules.e164_or_sip_uri())
+    )
+    sort_order: str | None = attrs.field(default=None, validator=rules.one_of(SORT_ORDERS))
+    page: int | None = attrs.field(default=None, validator=rules.int_range(0, None))
+    size: int | None = attrs.field(default=None, validator=rules.int_range(1, MAX_CALLS_PAGE_SIZE))
+
+    def __attrs_post_init__(self) -> None:
+        if self.paged:
+            return
+        for name in ("page", "size"):
+            if getattr(self, name) is not None:
+                raise ValidationError(
+                    f"{name} cannot be used with conference_id or bridge_id: Catapult does not "
+                    "page those listings, it answers every call at once",
+                    field=name,
+                )
+
+    @property
+    def paged(self) -> bool:
+        """Whether Catapult pages this listing (it does unless it is by conference or bridge)."""
+        return self.conference_id is None and self.bridge_id is None
+
+
 @attrs.frozen
 class ConferenceRef:
     """A resource Catapult created: its id, taken from the `Location` header."""
@@ -379,3 +529,43 @@ class Member:
         if not self.call:
             return None
         return urlsplit(self.call).path.rstrip("/").rsplit("/", 1)[-1] or None
+
+
+@attrs.frozen
+class Call:
+    """A Catapult call as `GET .../calls/{callId}` and `GET .../calls` describe it.
+
+    `state` is started (ringing), rejected, active, completed or
+    transferring; `direction` is in or out. Timestamps are aware datetimes;
+    `chargeable_duration` is in seconds, `callback_timeout` in milliseconds,
+    `call_timeout` in seconds. `events`, `recordings` and `transcriptions`
+    are the URLs of those lists. Fields Catapult leaves out are None, and
+    fields it adds are ignored.
+    """
+
+    id: str
+    state: str
+    direction: str | None = None
+    from_: str | None = None
+    to: str | None = None
+    start_time: datetime | None = None
+    active_time: datetime | None = None
+    end_time: datetime | None = None
+    chargeable_duration: int | None = None
+    call_timeout: int | None = None
+    callback_url: str | None = None
+    callback_http_method: str | None = None
+    callback_timeout: int | None = None
+    fallback_url: str | None = None
+    bridge_id: str | None = None
+    conference_id: str | None = None
+    recording_enabled: bool | None = None
+    recording_file_format: str | None = None
+    transcription_enabled: bool | None = None
+    #: The `X-` SIP headers the call carries (left out of the hash: a dict).
+    sip_headers: Mapping[str, str] | None = attrs.field(default=None, hash=False)
+    #: The `tag` the call was created with, when Catapult reports it.
+    tag: str | None = None
+    events: str | None = None
+    recordings: str | None = None
+    transcriptions: str | None = None

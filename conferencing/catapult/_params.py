@@ -12,12 +12,16 @@ in step.
 from collections.abc import Mapping
 from typing import Required, TypedDict
 
+from ._models import PlayAudioRequest
+
 __all__ = [
     "AddMemberFields",
     "AddMemberOptionalFields",
     "CreateCallFields",
     "CreateConferenceFields",
+    "ListCallsFields",
     "PlayAudioFields",
+    "UpdateCallFields",
     "UpdateConferenceFields",
     "UpdateMemberFields",
 ]
@@ -103,3 +107,27 @@ class PlayAudioFields(TypedDict, total=False):
     voice: str | None
     loop_enabled: bool | None
     tag: str | None
+
+
+class UpdateCallFields(TypedDict, total=False):
+    """The fields of an `UpdateCallRequest`, as keywords."""
+
+    state: str | None
+    recording_enabled: bool | None
+    recording_file_format: str | None
+    transfer_to: str | None
+    transfer_caller_id: str | None
+    whisper_audio: PlayAudioRequest | None
+    callback_url: str | None
+
+
+class ListCallsFields(TypedDict, total=False):
+    """The fields of a `ListCallsRequest`, as keywords."""
+
+    conference_id: str | None
+    bridge_id: str | None
+    from_: str | None
+    to: str | None
+    sort_order: str | None
+    page: int | None
+    size: int | None

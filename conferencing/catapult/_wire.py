@@ -8,13 +8,16 @@ from urllib.parse import urlsplit
 from .. import _rules, _wire
 from .._errors import ErrorDetail, ValidationError
 from .._send import Answer, Dialect
-from ._models import CallRef, Conference, ConferenceRef, Member, MemberRef
+from ._models import Call, CallRef, Conference, ConferenceRef, ListCallsRequest, Member, MemberRef
 
 __all__ = [
     "CONVERTER",
     "DIALECT",
+    "calls_query",
     "camel",
+    "decode_call",
     "decode_call_ref",
+    "decode_calls",
     "decode_conference",
     "decode_member",
     "decode_member_ref",
@@ -122,3 +125,22 @@ def decode_members(answer: Answer) -> tuple[Member, ...]:
 
 def decode_nothing(_answer: Answer) -> None:
     """Accept an update's 200 whatever its body: Catapult documents none."""
+
+
+def decode_call(answer: Answer) -> Call:
+    """Decode a call object."""
+    return CONVERTER.structure(answer.json(), Call)
+
+
+def decode_calls(answer: Answer) -> tuple[Call, ...]:
+    """Decode the JSON array of calls a listing answers with."""
+    payload = answer.json()
+    if not isinstance(payload, list):
+        raise TypeError(f"expected a JSON array of calls, got {type(payload).__name__}")
+    return CONVERTER.structure(payload, tuple[Call, ...])
+
+
+def calls_query(request: ListCallsRequest) -> dict[str, str]:
+    """The query parameters of a calls listing, `page` aside: camelCase, unset ones left out."""
+    fields = CONVERTER.unstructure(request)
+    return {key: str(value) for key, value in fields.items() if key != "page"}

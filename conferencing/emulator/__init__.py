@@ -62,6 +62,7 @@ from conferencing.emulator._faults import (
     WebhookFaultKind,
 )
 from conferencing.emulator._limits import RateLimit, RateLimits
+from conferencing.emulator._receivers import EmulatorWebhooks, ThreadedReceiver
 from conferencing.emulator._state import EmulatorStats
 from conferencing.emulator._thread import EmulatorThread
 
@@ -71,9 +72,11 @@ __all__ = [
     "Emulator",
     "EmulatorStats",
     "EmulatorThread",
+    "EmulatorWebhooks",
     "FaultKind",
     "Faults",
     "RateLimit",
     "RateLimits",
+    "ThreadedReceiver",
     "WebhookFaultKind",
 ]
