@@ -31,6 +31,7 @@ from ._errors import (
     AuthenticationError,
     BadRequestError,
     CallEndedError,
+    CallNotAnsweredError,
     ClientClosedError,
     ConferenceEndedError,
     ConferenceFullError,
@@ -55,6 +56,7 @@ from ._errors import (
     ValidationError,
     WebhookVerificationError,
 )
+from ._pages import PageMeta, Pages
 from ._pool import SessionPool
 from ._ratelimit import RateLimit
 from ._receive import Deduplicator, EventIdStore, WebhookReceiver
@@ -75,6 +77,7 @@ __all__ = [
     "BulkRun",
     "BulkSummary",
     "CallEndedError",
+    "CallNotAnsweredError",
     "CatapultClient",
     "ClientClosedError",
     "ConferenceEndedError",
@@ -93,6 +96,8 @@ __all__ = [
     "MaxParticipantsReachedError",
     "NotFoundError",
     "OutcomeUnknownError",
+    "PageMeta",
+    "Pages",
     "PermissionDeniedError",
     "RateLimit",
     "RateLimitError",

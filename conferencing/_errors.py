@@ -10,6 +10,7 @@ Every failure this library reports is one of these::
      │    └── RequestTimeout        no complete answer within the timeout
      ├── ResponseDecodeError        a 2xx answer that does not have the documented shape
  ├── OutcomeUnknownError        a request may or may not have been carried out; it was not repeated
+     ├── CallNotAnsweredError       a call a recipe placed ended, or kept ringing, without an answer
      ├── EventLoopError             a pool or client used on an event loop other than its own
      ├── WebhookVerificationError   a webhook's signature, timestamp or credentials do not check out
      ├── EventPayloadError          a webhook or callback body that is not an event of its provider
@@ -47,6 +48,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "CallEndedError",
+    "CallNotAnsweredError",
     "ClientClosedError",
     "ConferenceEndedError",
     "ConferenceFullError",
@@ -146,6 +148,16 @@ class EventLoopError(ConferencingError, RuntimeError):
     pool (or the client that owns one) inside the loop that uses it, for
     example inside the coroutine given to `asyncio.run`, once per loop.
     """
+
+
+class CallNotAnsweredError(ConferencingError):
+    """A call a recipe placed was not answered: it ended (busy, rejected...) or kept ringing."""
+
+    def __init__(self, message: str, *, call_id: str, state: str | None = None) -> None:
+        super().__init__(message)
+        self.call_id = call_id
+        #: The call's last known state (Catapult: "started" still ringing, "rejected", ...).
+        self.state = state
 
 
 class WebhookVerificationError(ConferencingError):

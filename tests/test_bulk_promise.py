@@ -341,6 +341,8 @@ def _every_error() -> list[ConferencingError]:
             made.append(cls("dropped", **common, request_sent=False))
         elif issubclass(cls, conferencing.ValidationError):
             made.append(cls("name must be a string", field="name"))
+        elif issubclass(cls, conferencing.CallNotAnsweredError):
+            made.append(cls("busy", call_id="c-1", state="rejected"))
         elif issubclass(cls, conferencing.WebhookVerificationError):
             made.append(cls("the signature does not match", check="signature"))
         else:

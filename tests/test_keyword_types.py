@@ -29,6 +29,28 @@ PAIRS: list[tuple[Any, type[Any], frozenset[str]]] = [
     (telnyx.UpdateParticipantFields, telnyx.UpdateParticipantRequest, frozenset()),
     (telnyx.ListConferencesFields, telnyx.ListConferencesRequest, frozenset()),
     (telnyx.ListParticipantsFields, telnyx.ListParticipantsRequest, frozenset()),
+    (telnyx.PlayFields, telnyx.PlayRequest, frozenset()),
+    (telnyx.StopFields, telnyx.StopRequest, frozenset()),
+    (telnyx.SpeakFields, telnyx.SpeakRequest, frozenset()),
+    (telnyx.RecordStartFields, telnyx.RecordStartRequest, frozenset()),
+    (telnyx.RecordStopFields, telnyx.RecordStopRequest, frozenset()),
+    (telnyx.RecordPauseFields, telnyx.RecordPauseRequest, frozenset()),
+    (telnyx.RecordResumeFields, telnyx.RecordResumeRequest, frozenset()),
+    (telnyx.UpdateConferenceFields, telnyx.UpdateConferenceRequest, frozenset()),
+    (
+        telnyx.UpdateConferenceOptionalFields,
+        telnyx.UpdateConferenceRequest,
+        frozenset({"call_control_id"}),
+    ),
+    (telnyx.SendDtmfFields, telnyx.SendDtmfRequest, frozenset()),
+    (telnyx.GatherUsingAudioFields, telnyx.GatherUsingAudioRequest, frozenset()),
+    (
+        telnyx.GatherUsingAudioOptionalFields,
+        telnyx.GatherUsingAudioRequest,
+        frozenset({"call_control_id"}),
+    ),
+    (telnyx.DialFields, telnyx.DialRequest, frozenset()),
+    (telnyx.HangUpFields, telnyx.HangUpRequest, frozenset()),
     (catapult.CreateConferenceFields, catapult.CreateConferenceRequest, frozenset()),
     (catapult.UpdateConferenceFields, catapult.UpdateConferenceRequest, frozenset()),
     (catapult.CreateCallFields, catapult.CreateCallRequest, frozenset()),
@@ -36,6 +58,8 @@ PAIRS: list[tuple[Any, type[Any], frozenset[str]]] = [
     (catapult.AddMemberOptionalFields, catapult.AddMemberRequest, frozenset({"call_id"})),
     (catapult.UpdateMemberFields, catapult.UpdateMemberRequest, frozenset()),
     (catapult.PlayAudioFields, catapult.PlayAudioRequest, frozenset()),
+    (catapult.UpdateCallFields, catapult.UpdateCallRequest, frozenset()),
+    (catapult.ListCallsFields, catapult.ListCallsRequest, frozenset()),
 ]
 
 
@@ -77,7 +101,7 @@ def test_typeddict_matches_the_request_class(pair: tuple[Any, type[Any], frozens
 
 
 BAD = """
-    from conferencing import CatapultClient, TelnyxClient
+    from conferencing import CatapultClient, TelnyxClient, telnyx
 
 
     async def bad(tx: TelnyxClient, cp: CatapultClient) -> None:
@@ -87,6 +111,14 @@ BAD = """
         await cp.create_conference(from_="+15551234567", callback_timeout="2000")  # E
         await tx.join("conf-1", "v3:y", call_control_id="v3:z")  # E
         await cp.add_member("conf-1", "c-1", jion_tone=True)  # E
+        await tx.dial(connection_id="c", from_="+15551234567", to="+1555", timeout_secs="9")  # E
+        await tx.dial(connection_id="c", to="+15557654321")  # E
+        await tx.play("conf-1", audio_url="https://x.example/a.wav", loop="forever")  # E
+        await tx.speak("conf-1", payload="Hi")  # E
+        await tx.record_start("conf-1", fromat="mp3")  # E
+        await tx.send_dtmf(telnyx.ConferenceName("Sales"), digits="1")  # E
+        await tx.update_conference("conf-1", "v3:y")  # E
+        await tx.hang_up("v3:y", comand_id="x")  # E
 
 
     async def bulk(tx: TelnyxClient) -> None:
@@ -110,6 +142,21 @@ GOOD = """
         await cp.create_conference(catapult.CreateConferenceRequest(from_="+15551234567"))
         await cp.add_member("conf-1", "c-1", join_tone=True)
         await cp.play_audio("conf-1", member_id="m-1", sentence="Welcome")
+        sales = telnyx.ConferenceName("Sales standup")
+        await tx.play(sales, audio_url="https://x.example/a.wav", loop="infinity")
+        await tx.play("conf-1", media_name="hold_music", loop=3, call_control_ids=["v3:y"])
+        await tx.speak(sales, payload="Welcome", voice="Telnyx.KokoroTTS.af")
+        await tx.record_start("conf-1", format="mp3", channels="dual")
+        await tx.update_conference(sales, "v3:y", supervisor_role="whisper")
+        await tx.send_dtmf("conf-1", digits="1234#")
+        await tx.gather_using_audio("conf-1", "v3:y", media_name="menu", maximum_digits=1)
+        leg = await tx.dial(
+            connection_id="c",
+            from_="+15551234567",
+            to="sip:agent@example.com",
+            conference_config=telnyx.ConferenceConfig(conference_name="Sales standup"),
+        )
+        await tx.hang_up(leg.call_control_id, command_id=leg.command_id)
 
 
     async def readme_bulk(tx: TelnyxClient) -> None:

@@ -311,16 +311,20 @@ async def test_mute_unmute_everyone_or_some(tx: TelnyxClient, http: aioresponses
 
 
 async def test_hold_and_unhold(tx: TelnyxClient, http: aioresponses) -> None:
-    """hold sends audio_url or media_name; unhold the required ids."""
-    http.post(f"{CONF}/actions/hold", payload=OK)
+    """hold sends the ids (none: everyone) and audio_url or media_name; unhold the required ids."""
+    http.post(f"{CONF}/actions/hold", payload=OK, repeat=True)
     http.post(f"{CONF}/actions/unhold", payload=OK)
 
     await tx.hold("conf-1", call_control_ids=["v3:a"], audio_url="https://x.example/a.mp3")
+    await tx.hold("conf-1")
+    await tx.hold("conf-1", call_control_ids=[], media_name="hold_music")
     await tx.unhold("conf-1", call_control_ids=["v3:a"])
 
-    assert [{"call_control_ids": ["v3:a"], "audio_url": "https://x.example/a.mp3"}] == sent(
-        http, "POST", f"{CONF}/actions/hold"
-    )
+    assert [
+        {"call_control_ids": ["v3:a"], "audio_url": "https://x.example/a.mp3"},
+        {},
+        {"call_control_ids": [], "media_name": "hold_music"},
+    ] == sent(http, "POST", f"{CONF}/actions/hold")
     assert [{"call_control_ids": ["v3:a"]}] == sent(http, "POST", f"{CONF}/actions/unhold")
 
 

@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
-from typing import Any, Final, Unpack, overload
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, TypeVar, Unpack, overload
+from urllib.parse import quote, urlencode
 
 from attrs import AttrsInstance
 
 from .. import _rules, _wire
 from .._client import BaseClient, credential, json_headers
+from .._pages import PageMeta, Pages
 from .._pool import SessionPool
 from .._ratelimit import RateLimit
 from .._retry import DEFAULT_RETRY, RetryPolicy
+from .._send import Answer
 from ._models import (
+    DEFAULT_CALLS_PAGE_SIZE,
     AddMemberRequest,
+    Call,
     CallRef,
     Conference,
     ConferenceRef,
     CreateCallRequest,
     CreateConferenceRequest,
+    ListCallsRequest,
     Member,
     MemberRef,
     PlayAudioRequest,
+    UpdateCallRequest,
     UpdateConferenceRequest,
     UpdateMemberRequest,
 )
@@ -31,7 +38,9 @@ from ._params import (
     AddMemberOptionalFields,
     CreateCallFields,
     CreateConferenceFields,
+    ListCallsFields,
     PlayAudioFields,
+    UpdateCallFields,
     UpdateConferenceFields,
     UpdateMemberFields,
 )
@@ -39,7 +48,10 @@ from ._recipe import ConferenceCall, start_conference_call
 from ._wire import (
     CONVERTER,
     DIALECT,
+    calls_query,
+    decode_call,
     decode_call_ref,
+    decode_calls,
     decode_conference,
     decode_member,
     decode_member_ref,
@@ -49,6 +61,8 @@ from ._wire import (
 )
 
 __all__ = ["DEFAULT_BASE_URL", "DOCUMENTED_RATE_LIMIT", "CatapultClient"]
+
+_T = TypeVar("_T")
 
 #: Catapult's documented default limit: 1 request per 1000 ms for each of
 #: `/conferences` and `/calls` (over it: 429 with `X-RateLimit-Reset`).
@@ -167,6 +181,14 @@ class CatapultClient(BaseClient):
         member = _rules.path_segment("member_id", member_id)
         return f"{self._conference_url(conference_id)}/members/{member}"
 
+    def _call_url(self, call_id: str) -> str:
+        return f"{self._calls_url}/{_rules.path_segment('call_id', call_id)}"
+
+    async def _get(self, url: str, query: Mapping[str, str], decode: Callable[[Answer], _T]) -> _T:
+        if query:
+            url = f"{url}?{urlencode(query, quote_via=quote)}"
+        return await self._send("GET", url, self._headers, None, decode, idempotent=True)
+
     async def _post(self, url: str, request: AttrsInstance) -> None:
         # Catapult's POSTs are never sent twice: an update that failed
         # half-way (a timeout) is for the caller to look at, not to repeat.
@@ -199,6 +221,102 @@ class CatapultClient(BaseClient):
         return await self._send(
             "POST", self._calls_url, self._headers, body, decode_call_ref, request=request
         )
+
+    async def get_call(self, call_id: str) -> Call:
+        """Fetch a call: its state, numbers, times, duration and conference.
+
+        Raises:
+            ValidationError: `call_id` cannot stand in a URL path.
+            NotFoundError: there is no such call.
+        """
+        return await self._send(
+            "GET", self._call_url(call_id), self._headers, None, decode_call, idempotent=True
+        )
+
+    async def update_call(
+        self,
+        call_id: str,
+        request: UpdateCallRequest | None = None,
+        /,
+        **fields: Unpack[UpdateCallFields],
+    ) -> None:
+        """Change a call: answer, reject, hang up (`state="completed"`), transfer, record.
+
+        Pass a `catapult.UpdateCallRequest`, or its fields as keywords:
+        `update_call(call_id, state="transferring", transfer_to="+15551234567")`.
+        Sent once, never repeated after an unknown outcome.
+
+        Raises:
+            ValidationError: the id or a field breaks a documented rule (nothing is sent).
+            NotFoundError: there is no such call.
+            PermissionDeniedError: the call's state cannot change any more
+                (`call-invalid-state`, e.g. it has already ended).
+            APIError: Catapult refused otherwise.
+            OutcomeUnknownError, TransportError: the update may or may not have happened.
+        """
+        url = self._call_url(call_id)
+        await self._post(url, _rules.request_from(UpdateCallRequest, request, fields))
+
+    async def hang_up(self, call_id: str) -> None:
+        """End a call, ringing or answered: `update_call(call_id, state="completed")`.
+
+        Raises:
+            ValidationError: `call_id` cannot stand in a URL path (nothing is sent).
+            NotFoundError: there is no such call.
+            PermissionDeniedError: the call has already ended (`call-invalid-state`).
+            APIError, OutcomeUnknownError, TransportError: as for `update_call`.
+        """
+        await self.update_call(call_id, state="completed")
+
+    def list_calls(
+        self,
+        request: ListCallsRequest | None = None,
+        /,
+        **fields: Unpack[ListCallsFields],
+    ) -> Pages[Call]:
+        """Iterate over calls, made or received, fetched as you go.
+
+        Pass a `catapult.ListCallsRequest`, or its fields as keywords:
+        `async for call in cp.list_calls(conference_id=conf_id):`. The
+        filters are checked now; nothing is sent until you iterate.
+
+        By `conference_id` or `bridge_id`, Catapult answers every call at
+        once, in one request. Otherwise it pages: pages are asked for from
+        `page` (default 0) on, `size` calls each (default 25, sent
+        explicitly), and a page shorter than `size` is the last one. The
+        answers carry no totals: `meta.page_number` is the Catapult page last
+        fetched and `meta.page_size` its size; `meta.total_pages` and
+        `meta.total_results` mean nothing more than that iteration goes on.
+
+        Raises:
+            ValidationError: a filter breaks a documented rule (at the call).
+            APIError, TransportError: while iterating, when a page cannot be fetched.
+        """
+        request = _rules.request_from(ListCallsRequest, request, fields)
+        query = calls_query(request)
+        url = self._calls_url
+
+        if not request.paged:
+
+            async def fetch_all(_number: int) -> tuple[tuple[Call, ...], PageMeta]:
+                calls = await self._get(url, query, decode_calls)
+                return calls, PageMeta(total_pages=1, total_results=len(calls))
+
+            return Pages(fetch_all)
+
+        size = request.size if request.size is not None else DEFAULT_CALLS_PAGE_SIZE
+        first = request.page if request.page is not None else 0
+        query["size"] = str(size)
+
+        async def fetch(number: int) -> tuple[tuple[Call, ...], PageMeta]:
+            # `Pages` counts from 1; Catapult's pages from 0 (or from `page`).
+            page = first + number - 1
+            calls = await self._get(url, {**query, "page": str(page)}, decode_calls)
+            # No totals come back: one more page is asked for while pages are full.
+            known = number + 1 if len(calls) >= size else number
+            return calls, PageMeta(page_number=page, page_size=size, total_pages=known)
+
+        return Pages(fetch)
 
     @overload
     async def add_member(self, conference_id: str, request: AddMemberRequest, /) -> MemberRef: ...
@@ -376,8 +494,19 @@ class CatapultClient(BaseClient):
             The conference and one `CalleeOutcome` per callee, in the order of
             `to`: the call and member created, or the typed error of the step
             that failed. A leg's failure never raises, so nothing is left
-            unreported; with `outcome.call` set and `outcome.member` not, the
-            call exists outside the conference.
+            unreported, even when every callee failed (the conference then
+            exists with no members: end it with `update_conference`). A call
+            whose member step failed is hung up, so no phone is left ringing
+            outside the conference; the outcome says so (`hung_up`), or why
+            that failed too (`hang_up_error`; `result.orphaned` lists those).
+
+        Cancelling the recipe (or a bug escaping a leg) undoes it, since the
+        caller then gets no ids to undo it with: every call it had created is
+        hung up, members included, the conference is ended, and a note on the
+        exception says what could not be undone. A call whose creation was
+        itself interrupted cannot be named; `list_calls(conference_id=...)`
+        finds it. Cancelling while the conference is being created leaves
+        nothing the recipe knows of.
 
         Raises:
             ValidationError: the callees or options break a rule (nothing is sent).

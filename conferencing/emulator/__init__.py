@@ -28,11 +28,25 @@ the ``conferencing_emulator`` fixture. From a shell: ``python -m
 conferencing.emulator`` prints the URLs and credentials and serves until
 Ctrl-C (``--help`` lists faults and rate limits).
 
-Telnyx creates conferences from existing call legs, which the emulator cannot
-dial: any well-formed ``call_control_id`` (``v2:`` or ``v3:`` + token) is
-taken as a live, answered call until `Emulator.hang_up_telnyx_call` or
-`Emulator.mark_telnyx_call_unknown` says otherwise. Catapult calls created
-with ``POST /calls`` are answered at once.
+Telnyx creates conferences from existing call legs: any well-formed
+``call_control_id`` (``v2:`` or ``v3:`` + token) is taken as a live, answered
+call until `Emulator.hang_up_telnyx_call` or `Emulator.mark_telnyx_call_unknown`
+says otherwise, and any well-formed ``connection_id`` as a configured Call
+Control App until `Emulator.forget_connection` says otherwise.
+
+Calls the emulator dials ring first, on both providers (Telnyx ``POST
+/v2/calls``, Catapult ``POST /calls``): after ``Emulator(answer_delay=...)``
+(0.05 s; 0 settles it within the request) each is answered, or is busy or
+rejected, as `Emulator.set_call_outcome` (or ``call_outcomes=``) says for the
+number dialed; a ``"no_answer"`` number rings the dial's documented timeout
+times ``ring_timeout_scale`` (0.01: Telnyx's 30 s ring 0.3 s). While a Telnyx
+leg rings, commands naming it are 422 90034; a ringing Catapult call cannot
+become a member (403 ``call-invalid-state``). Playback and speech end
+``media_duration`` seconds (0.05) after they start, and Telnyx conference
+recordings are served back at ``/_emulator/recordings/{id}.{wav|mp3}``::
+
+    async with Emulator(answer_delay=0.01, call_outcomes={"+15550001111": "busy"}) as emu:
+        ...
 
 Faults (`Faults`) and rate limits (`RateLimits`) apply to the provider
 routes only; they can be given to the constructor or set while it runs
@@ -63,12 +77,14 @@ from conferencing.emulator._faults import (
 )
 from conferencing.emulator._limits import RateLimit, RateLimits
 from conferencing.emulator._receivers import EmulatorWebhooks, ThreadedReceiver
-from conferencing.emulator._state import EmulatorStats
+from conferencing.emulator._state import CALL_OUTCOMES, CallOutcome, EmulatorStats
 from conferencing.emulator._thread import EmulatorThread
 
 __all__ = [
+    "CALL_OUTCOMES",
     "FAULT_KINDS",
     "WEBHOOK_FAULT_KINDS",
+    "CallOutcome",
     "Emulator",
     "EmulatorStats",
     "EmulatorThread",

@@ -13,7 +13,13 @@ from collections.abc import Sequence
 from conferencing.emulator._app import Emulator
 from conferencing.emulator._faults import FAULT_KINDS, WEBHOOK_FAULT_KINDS, Faults
 from conferencing.emulator._limits import RateLimit, RateLimits
-from conferencing.emulator._state import DEFAULT_COMMAND_ID_TTL
+from conferencing.emulator._state import (
+    CALL_OUTCOMES,
+    DEFAULT_ANSWER_DELAY,
+    DEFAULT_COMMAND_ID_TTL,
+    DEFAULT_MEDIA_DURATION,
+    DEFAULT_RING_TIMEOUT_SCALE,
+)
 from conferencing.emulator._webhooks import DEFAULT_RETRY_DELAYS, DEFAULT_TELNYX_TIMEOUT
 
 
@@ -34,6 +40,14 @@ def _delays(text: str) -> tuple[float, ...]:
         return tuple(float(part) for part in text.split(",") if part.strip())
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected SECONDS,SECONDS,..., got {text!r}") from exc
+
+
+def _outcome(text: str) -> tuple[str, str]:
+    number, equals, outcome = text.rpartition("=")
+    if not equals or not number or outcome not in CALL_OUTCOMES:
+        choices = "|".join(CALL_OUTCOMES)
+        raise argparse.ArgumentTypeError(f"expected NUMBER={choices}, got {text!r}")
+    return number, outcome
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,6 +72,44 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_COMMAND_ID_TTL,
         metavar="SECONDS",
         help=f"seconds a Telnyx command_id is remembered ({DEFAULT_COMMAND_ID_TTL:g})",
+    )
+    calls = parser.add_argument_group("dialed calls and media")
+    calls.add_argument(
+        "--answer-delay",
+        type=float,
+        default=DEFAULT_ANSWER_DELAY,
+        metavar="SECONDS",
+        help=f"seconds a dialed call rings before its outcome ({DEFAULT_ANSWER_DELAY:g})",
+    )
+    calls.add_argument(
+        "--call-outcome",
+        type=_outcome,
+        action="append",
+        default=[],
+        metavar="NUMBER=OUTCOME",
+        help="what calls to NUMBER do: " + ", ".join(CALL_OUTCOMES) + " (repeatable)",
+    )
+    calls.add_argument(
+        "--ring-timeout-scale",
+        type=float,
+        default=DEFAULT_RING_TIMEOUT_SCALE,
+        metavar="FACTOR",
+        help="an unanswered call rings its documented timeout times this "
+        f"({DEFAULT_RING_TIMEOUT_SCALE:g})",
+    )
+    calls.add_argument(
+        "--media-duration",
+        type=float,
+        default=DEFAULT_MEDIA_DURATION,
+        metavar="SECONDS",
+        help=f"seconds a playback loop or a spoken text lasts ({DEFAULT_MEDIA_DURATION:g})",
+    )
+    calls.add_argument(
+        "--unknown-connection-id",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a Telnyx connection_id that names no Call Control App (repeatable)",
     )
     limits = parser.add_argument_group("rate limits (off unless asked for)")
     limits.add_argument(
@@ -146,6 +198,11 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         telnyx_signing_key=args.telnyx_signing_key,
         webhook_timeout=args.webhook_timeout,
         webhook_retry_delays=args.webhook_retry_delays,
+        answer_delay=args.answer_delay,
+        call_outcomes=dict(args.call_outcome),
+        ring_timeout_scale=args.ring_timeout_scale,
+        media_duration=args.media_duration,
+        telnyx_unknown_connection_ids=args.unknown_connection_id,
     )
 
 

@@ -7,7 +7,7 @@ import contextlib
 import http
 import math
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
@@ -24,14 +24,21 @@ from conferencing.emulator._http import (
     read_body,
 )
 from conferencing.emulator._limits import RateLimits
+from conferencing.emulator._media import CONTENT_TYPES, RECORDINGS_PATH, Recordings
 from conferencing.emulator._state import (
+    CALL_OUTCOMES,
+    DEFAULT_ANSWER_DELAY,
     DEFAULT_COMMAND_ID_TTL,
+    DEFAULT_MEDIA_DURATION,
+    DEFAULT_RING_TIMEOUT_SCALE,
+    CallOutcome,
     Clock,
     Counters,
     EmulatorStats,
     Settings,
 )
 from conferencing.emulator._telnyx import TelnyxApi
+from conferencing.emulator._timers import Timers
 from conferencing.emulator._webhooks import (
     DEFAULT_RETRY_DELAYS,
     DEFAULT_TELNYX_TIMEOUT,
@@ -60,6 +67,21 @@ class _Provider(Protocol):
 
 def _token(prefix: str, size: int = 16) -> str:
     return prefix + secrets.token_hex(size)
+
+
+def _seconds(name: str, value: float) -> float:
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(f"{name} must be >= 0 seconds, got {value!r}")
+    return float(value)
+
+
+def _outcome(number: str, outcome: str) -> CallOutcome:
+    for known in CALL_OUTCOMES:
+        if outcome == known:
+            return known
+    raise ValueError(
+        f"the outcome of {number!r} must be one of {', '.join(CALL_OUTCOMES)}, got {outcome!r}"
+    )
 
 
 def _check_webhook_url(url: str | None) -> str | None:
@@ -156,6 +178,11 @@ class Emulator:
         telnyx_signing_key: str | bytes | None = None,
         webhook_timeout: float = DEFAULT_TELNYX_TIMEOUT,
         webhook_retry_delays: Iterable[float] = DEFAULT_RETRY_DELAYS,
+        answer_delay: float = DEFAULT_ANSWER_DELAY,
+        call_outcomes: Mapping[str, CallOutcome] | None = None,
+        ring_timeout_scale: float = DEFAULT_RING_TIMEOUT_SCALE,
+        media_duration: float = DEFAULT_MEDIA_DURATION,
+        telnyx_unknown_connection_ids: Iterable[str] = (),
     ) -> None:
         """Configure the emulator; `start` (or ``async with``) binds and serves it.
 
@@ -186,11 +213,29 @@ class Emulator:
             webhook_retry_delays: Seconds before each retry of a failed
                 delivery, one retry per delay; the default (0.1, 0.2) makes the
                 three attempts Telnyx documents, quickly.
+            answer_delay: Seconds a dialed call (Telnyx ``POST /v2/calls``,
+                Catapult ``POST /calls``) rings before it is answered, busy or
+                rejected; 0.05 by default. 0 settles it within the request:
+                the call is answered before the dial's answer is sent.
+            call_outcomes: The number (or SIP URI) dialed -> ``"answer"``,
+                ``"no_answer"``, ``"busy"`` or ``"reject"``; any other number
+                answers. `set_call_outcome` changes one while it runs.
+            ring_timeout_scale: A call nobody answers rings its documented
+                timeout (Telnyx ``timeout_secs``, 30 s unless given; Catapult
+                ``callTimeout``, 60 s unless given) times this: 0.01 by
+                default, so 30 s ring 0.3 s.
+            media_duration: Seconds one playback loop or one spoken text lasts
+                before its ended (done) event; 0.05 by default.
+            telnyx_unknown_connection_ids: ``connection_id`` values that name no
+                Call Control App, so dialing with them is refused (10015); any
+                other well-formed one is taken as configured.
 
         Raises:
             ValueError: `command_id_ttl` or `webhook_timeout` is not a positive
-                number of seconds, a retry delay is negative, `webhook_url` is
-                not an absolute http(s) URL, or `telnyx_signing_key` is not 32 bytes.
+                number of seconds, a retry delay, `answer_delay`,
+                `ring_timeout_scale` or `media_duration` is negative, an outcome
+                is not one of the four, `webhook_url` is not an absolute http(s)
+                URL, or `telnyx_signing_key` is not 32 bytes.
         """
         if not command_id_ttl > 0:
             raise ValueError(f"command_id_ttl must be > 0 seconds, got {command_id_ttl!r}")
@@ -210,6 +255,14 @@ class Emulator:
             telnyx_connection_id=str(secrets.randbelow(10**18) + 10**18),
             webhook_url=_check_webhook_url(webhook_url),
             webhook_timeout=webhook_timeout,
+            answer_delay=_seconds("answer_delay", answer_delay),
+            ring_timeout_scale=_seconds("ring_timeout_scale", ring_timeout_scale),
+            media_duration=_seconds("media_duration", media_duration),
+            call_outcomes={
+                number: _outcome(number, outcome)
+                for number, outcome in (call_outcomes or {}).items()
+            },
+            unknown_connections=set(telnyx_unknown_connection_ids),
         )
         self._signer = TelnyxSigner(telnyx_signing_key)
         self._clock = Clock()
@@ -217,10 +270,20 @@ class Emulator:
         self._faults = faults or Faults()
         self._plan = FaultPlan(self._faults)
         self._outbox = Outbox(self._counters, self._faults, webhook_retry_delays)
+        self._timers = Timers()
+        self._recordings = Recordings()
         self._telnyx = TelnyxApi(
-            self._settings, self._counters, self._clock, self._outbox, self._signer
+            self._settings,
+            self._counters,
+            self._clock,
+            self._outbox,
+            signer=self._signer,
+            timers=self._timers,
+            recordings=self._recordings,
         )
-        self._catapult = CatapultApi(self._settings, self._counters, self._clock, self._outbox)
+        self._catapult = CatapultApi(
+            self._settings, self._counters, self._clock, self._outbox, timers=self._timers
+        )
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._bound_port: int | None = None
@@ -245,6 +308,7 @@ class Emulator:
         self._telnyx.add_routes(app.router)
         self._catapult.add_routes(app.router)
         app.router.add_get(STATS_PATH, self._stats_answer)
+        app.router.add_get(RECORDINGS_PATH + "/{file_name}", self._recording_answer)
         # A short grace period: a "slow" fault must not hold up closing for a minute.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await runner.setup()
@@ -262,6 +326,7 @@ class Emulator:
     async def close(self) -> None:
         """Stop serving and delivering (undelivered events are dropped); closing twice is fine."""
         runner, self._runner = self._runner, None
+        self._timers.cancel_all()
         if runner is not None:
             await runner.cleanup()
         await self._outbox.close()
@@ -348,6 +413,26 @@ class Emulator:
         return self._settings.telnyx_connection_id
 
     @property
+    def answer_delay(self) -> float:
+        """Seconds a dialed call rings before it is answered, busy or rejected."""
+        return self._settings.answer_delay
+
+    @property
+    def ring_timeout_scale(self) -> float:
+        """Emulated seconds per documented second a call nobody answers rings."""
+        return self._settings.ring_timeout_scale
+
+    @property
+    def media_duration(self) -> float:
+        """Seconds one playback loop or one spoken text lasts."""
+        return self._settings.media_duration
+
+    @property
+    def call_outcomes(self) -> dict[str, CallOutcome]:
+        """The outcomes set per number (a copy); any other number answers."""
+        return self._call(lambda: dict(self._settings.call_outcomes))
+
+    @property
     def webhook_retry_delays(self) -> tuple[float, ...]:
         """Seconds before each retry of a failed webhook or callback delivery."""
         return self._outbox.retry_delays
@@ -409,6 +494,31 @@ class Emulator:
         """Make a well-formed call control id unknown to Telnyx: commands on it get 90015."""
         self._call(lambda: self._telnyx.mark_unknown(call_control_id))
 
+    def set_call_outcome(self, number: str, outcome: CallOutcome) -> None:
+        """Decide what happens to calls dialed to `number` from now on.
+
+        ``"answer"`` (the default of every number), ``"no_answer"`` (it rings
+        until the dial's timeout), ``"busy"`` or ``"reject"``; for both
+        providers, Telnyx's ``to`` and Catapult's alike.
+
+        Raises:
+            ValueError: `outcome` is not one of the four.
+        """
+        checked = _outcome(number, outcome)
+
+        def change() -> None:
+            self._settings.call_outcomes[number] = checked
+
+        self._call(change)
+
+    def forget_connection(self, connection_id: str) -> None:
+        """Make a Telnyx ``connection_id`` name no Call Control App: dialing with it is 10015."""
+        self._call(lambda: self._settings.unknown_connections.add(connection_id))
+
+    def telnyx_calls(self) -> list[dict[str, Any]]:
+        """Return every Telnyx leg dialed: ids, ``from``, ``to``, ``state``, ``hangup_cause``."""
+        return self._call(self._telnyx.calls)
+
     def hang_up_catapult_call(self, call_id: str) -> None:
         """Hang up a Catapult call: its membership ends; a conference left empty completes."""
         self._call(lambda: self._catapult.hang_up(call_id))
@@ -425,6 +535,10 @@ class Emulator:
         """Return every Catapult conference, as ``GET .../conferences/{id}`` shows it."""
         return self._call(self._catapult.conferences)
 
+    def catapult_calls(self) -> list[dict[str, Any]]:
+        """Return every Catapult call, as ``GET .../calls/{id}`` shows it (``state`` and all)."""
+        return self._call(lambda: self._catapult.calls(self.base_url))
+
     def catapult_members(self, conference_id: str) -> list[dict[str, Any]]:
         """Return every member a Catapult conference has had, as the API lists them."""
         return self._call(lambda: self._catapult.members(conference_id, self.base_url))
@@ -434,12 +548,16 @@ class Emulator:
         self._call(lambda: self._clock.advance(seconds))
 
     def reset(self) -> None:
-        """Forget all conferences, calls, marks, counts and queued deliveries; restart faults.
+        """Forget all conferences, calls, marks, counts, recordings and queued deliveries.
 
-        A delivery already being sent finishes.
+        Rings and playbacks still due are cancelled; faults restart their
+        sequence. Call outcomes and forgotten connections are configuration
+        and stay. A delivery already being sent finishes.
         """
 
         def clear() -> None:
+            self._timers.cancel_all()
+            self._recordings.clear()
             self._telnyx.reset()
             self._catapult.reset()
             self._outbox.clear()
@@ -552,3 +670,11 @@ class Emulator:
     async def _stats_answer(self, request: web.Request) -> web.Response:
         del request
         return json_answer(200, self._counters.snapshot().as_dict())
+
+    async def _recording_answer(self, request: web.Request) -> web.Response:
+        """Serve a saved recording, with no auth: the URL is what a webhook handed out."""
+        recording = self._recordings.find(request.match_info["file_name"])
+        if recording is None:
+            raise web.HTTPNotFound
+        content_type = CONTENT_TYPES[recording.format]
+        return web.Response(body=recording.body(), content_type=content_type)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import datetime as dt
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -17,6 +18,20 @@ UTC = dt.UTC
 
 DEFAULT_COMMAND_ID_TTL = 600.0
 """Seconds a Telnyx ``command_id`` is remembered unless told otherwise (see `Emulator`)."""
+
+DEFAULT_ANSWER_DELAY = 0.05
+"""Seconds a dialed call rings before it is answered, busy or rejected (see `Emulator`)."""
+
+DEFAULT_RING_TIMEOUT_SCALE = 0.01
+"""Emulated seconds per documented second of a no-answer timeout (30 s rings 0.3 s)."""
+
+DEFAULT_MEDIA_DURATION = 0.05
+"""Seconds one playback loop or one spoken text lasts (see `Emulator`)."""
+
+CallOutcome = Literal["answer", "no_answer", "busy", "reject"]
+"""What happens to a dialed call: answered, never answered, busy, or rejected by the callee."""
+
+CALL_OUTCOMES: tuple[CallOutcome, ...] = ("answer", "no_answer", "busy", "reject")
 
 
 class Clock:
@@ -63,6 +78,10 @@ class EmulatorStats:
     catapult_conferences_created: int = 0
     telnyx_participants_joined: int = 0
     """Participants added to Telnyx conferences, the creating call leg included."""
+    telnyx_calls_dialed: int = 0
+    """Call legs dialed with ``POST /v2/calls``."""
+    recordings_saved: int = 0
+    """Telnyx conference recordings saved (and served at ``/_emulator/recordings``)."""
     catapult_calls_created: int = 0
     catapult_members_added: int = 0
     duplicates_avoided: int = 0
@@ -140,13 +159,31 @@ class Settings:
     catapult_absolute_locations: bool = False
     telnyx_command_id_ttl: float = DEFAULT_COMMAND_ID_TTL
     telnyx_connection_id: str = ""
-    """The ``connection_id`` Telnyx events name (the emulator has one Call Control App)."""
+    """The ``connection_id`` the events of legs it did not dial name."""
     webhook_url: str | None = None
     """Where Telnyx events are POSTed; None sends none."""
     webhook_timeout: float = 2.0
     """Seconds a Telnyx webhook request waits for its answer."""
     origin: str = "http://127.0.0.1"
     """The emulator's own origin, for the resource URLs Catapult callbacks name."""
+    answer_delay: float = DEFAULT_ANSWER_DELAY
+    """Seconds a dialed call rings before its outcome (no answer waits its timeout instead)."""
+    ring_timeout_scale: float = DEFAULT_RING_TIMEOUT_SCALE
+    """Emulated seconds per documented second of a dial's no-answer timeout."""
+    media_duration: float = DEFAULT_MEDIA_DURATION
+    """Seconds one playback loop or one spoken text lasts."""
+    call_outcomes: dict[str, CallOutcome] = attrs.Factory(dict)
+    """Dialed number (or SIP URI) -> its outcome; any other number answers."""
+    unknown_connections: set[str] = attrs.Factory(set)
+    """Telnyx ``connection_id`` values that name no Call Control App; any other one does."""
+
+    def outcome(self, number: str) -> CallOutcome:
+        """Return what happens to a call dialed to `number`."""
+        return self.call_outcomes.get(number, "answer")
+
+    def no_answer_seconds(self, documented: float) -> float:
+        """Return how long a call rings unanswered whose documented timeout is `documented`."""
+        return documented * self.ring_timeout_scale
 
 
 # --- Telnyx records ---------------------------------------------------------
@@ -171,6 +208,35 @@ class TelnyxParticipant:
     soft_end_conference_on_exit: bool = False
     supervisor_role: str = "none"
     whisper_call_control_ids: list[str] = attrs.Factory(list)
+    label: str | None = None
+    """The participant's label; no documented command sets one, lookups accept it."""
+
+
+@attrs.define
+class Playing:
+    """Audio a conference (or one of its participants) is hearing: a playback or speech."""
+
+    kind: str
+    """``playback`` or ``speak``."""
+    target: str | None
+    """The participant's call control id, or None for the whole conference."""
+    fields: dict[str, Any]
+    """What its events carry besides the ids (``media_url`` or ``media_name``)."""
+    tag: str | None = None
+    """Catapult: the tag its callbacks carry."""
+    timer: asyncio.TimerHandle | None = None
+    """When it ends by itself; None while it loops forever."""
+
+
+@attrs.define
+class TelnyxRecording:
+    """A Telnyx conference recording under way."""
+
+    id: str
+    format: str
+    channels: str
+    started_at: dt.datetime
+    paused: bool = False
 
 
 @attrs.define
@@ -189,13 +255,43 @@ class TelnyxConference:
     client_state: str | None = None
     """The ``client_state`` given on create; conference-wide webhooks carry it."""
     region: str | None = None
+    connection_id: str | None = None
+    """The Call Control App of the creating leg."""
     end_reason: str | None = None
     ended_by: tuple[str, str] | None = None
     participants: dict[str, TelnyxParticipant] = attrs.Factory(dict)
+    playing: dict[tuple[str, str | None], Playing] = attrs.Factory(dict)
+    """(kind, target) -> the audio playing there now."""
+    recording: TelnyxRecording | None = None
 
     def joined(self) -> list[TelnyxParticipant]:
         """Return the participants in the conference now."""
         return [p for p in self.participants.values() if p.status == "joined"]
+
+
+@attrs.define
+class TelnyxCall:
+    """A call leg the emulator dialed (``POST /v2/calls``): it rings, then is answered or ends."""
+
+    call_control_id: str
+    call_leg_id: str
+    call_session_id: str
+    connection_id: str
+    from_: str
+    to: str
+    start_time: dt.datetime
+    client_state: str | None = None
+    conference: dict[str, Any] | None = None
+    """The validated ``conference_config``: what to join once answered."""
+    state: str = "ringing"
+    """``ringing``, ``answered`` or ``ended``."""
+    answered_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+    hangup_cause: str | None = None
+    webhook_url: str | None = None
+    """The dial's ``webhook_url``: where this leg's ``call.*`` events go instead."""
+    timer: asyncio.TimerHandle | None = None
+    """The ring's outcome, while it is still due."""
 
 
 CommandKey = tuple[str, str, str, str]
@@ -264,6 +360,8 @@ class TelnyxState:
     """Call control id -> (call_leg_id, call_session_id), made up on first sight."""
     client_states: dict[str, str] = attrs.Factory(dict)
     """Call control id -> the last ``client_state`` a command gave the leg."""
+    calls: dict[str, TelnyxCall] = attrs.Factory(dict)
+    """The legs dialed with ``POST /v2/calls``, by call control id."""
 
 
 # --- Catapult records -------------------------------------------------------
@@ -271,15 +369,20 @@ class TelnyxState:
 
 @attrs.define
 class CatapultCall:
-    """A Catapult call; the emulator answers it at once, so it starts active."""
+    """A Catapult call: ``started`` while it rings, then ``active``, ``rejected``, ``completed``."""
 
     id: str
     start_time: dt.datetime
     conference_id: str | None
     properties: dict[str, Any]
     """The request's validated properties, camelCase, echoed by GET."""
-    state: str = "active"
+    state: str = "started"
+    active_time: dt.datetime | None = None
     end_time: dt.datetime | None = None
+    timer: asyncio.TimerHandle | None = None
+    """The ring's outcome, while it is still due."""
+    playing: dict[str, Playing] = attrs.Factory(dict)
+    """Kind (``playback`` or ``speak``) -> the member audio playing to this call."""
 
 
 @attrs.define
@@ -311,6 +414,8 @@ class CatapultConference:
     mute: bool = False
     completed_time: dt.datetime | None = None
     members: dict[str, CatapultMember] = attrs.Factory(dict)
+    playing: dict[str, Playing] = attrs.Factory(dict)
+    """Kind (``playback`` or ``speak``) -> the conference audio playing now."""
 
     def active_members(self) -> int:
         """Return how many members are in the conference now."""

@@ -13,32 +13,52 @@ from attrs import AttrsInstance
 from .. import _rules, _wire
 from .._client import BaseClient, credential, json_headers
 from .._errors import ValidationError
+from .._pages import PageMeta, Pages
 from .._pool import SessionPool
 from .._ratelimit import RateLimit
+from .._receive import WebhookReceiver
 from .._retry import DEFAULT_RETRY, RetryPolicy
 from .._send import Answer
+from ._dialing import DialedConference, dial_conference_call
+from ._events import Event
 from ._models import (
     REGIONS,
+    Call,
     CommandResult,
     Conference,
+    ConferenceName,
     CreateConferenceRequest,
+    DialRequest,
     EndConferenceRequest,
+    GatherUsingAudioRequest,
+    HangUpRequest,
     HoldRequest,
     JoinRequest,
     LeaveRequest,
     ListConferencesRequest,
     ListParticipantsRequest,
     MuteRequest,
-    PageMeta,
     Participant,
+    PlayRequest,
+    RecordPauseRequest,
+    RecordResumeRequest,
+    RecordStartRequest,
+    RecordStopRequest,
+    SendDtmfRequest,
+    SpeakRequest,
+    StopRequest,
     UnholdRequest,
     UnmuteRequest,
+    UpdateConferenceRequest,
     UpdateParticipantRequest,
 )
-from ._pages import Pages
 from ._params import (
     CreateConferenceFields,
+    DialFields,
     EndConferenceFields,
+    GatherUsingAudioFields,
+    GatherUsingAudioOptionalFields,
+    HangUpFields,
     HoldFields,
     JoinFields,
     JoinOptionalFields,
@@ -47,14 +67,25 @@ from ._params import (
     ListConferencesFields,
     ListParticipantsFields,
     MuteFields,
+    PlayFields,
+    RecordPauseFields,
+    RecordResumeFields,
+    RecordStartFields,
+    RecordStopFields,
+    SendDtmfFields,
+    SpeakFields,
+    StopFields,
     UnholdFields,
     UnmuteFields,
+    UpdateConferenceFields,
+    UpdateConferenceOptionalFields,
     UpdateParticipantFields,
 )
 from ._recipe import ConferenceCall, start_conference_call
 from ._wire import (
     CONVERTER,
     DIALECT,
+    decode_call,
     decode_command_result,
     decode_conference,
     decode_conference_page,
@@ -125,6 +156,11 @@ class TelnyxClient(BaseClient):
         rate_limit: Client-side pacing per endpoint family (`RateLimit`);
             off by default.
 
+    Where Telnyx's reference says a command path takes the conference "by
+    id or name" (join, leave, mute, unmute, hold, unhold, play, stop,
+    speak, record_*, update_conference), pass `telnyx.ConferenceName("...")`
+    instead of an id; elsewhere only ids are accepted.
+
     Raises:
         ConfigurationError: no API key, or an unusable base URL.
     """
@@ -156,6 +192,7 @@ class TelnyxClient(BaseClient):
         self._account_is(hashlib.sha256(key.encode()).hexdigest()[:32])
         self._family_prefix = f"{self._base_url}/"
         self._conferences_url: Final = f"{self._base_url}/conferences"
+        self._calls_url: Final = f"{self._base_url}/calls"
 
     def __repr__(self) -> str:
         return f"<TelnyxClient base_url={self._base_url!r} api_key=***>"
@@ -208,8 +245,30 @@ class TelnyxClient(BaseClient):
             command_id=command_id,
         )
 
-    def _conference_url(self, conference_id: str) -> str:
+    def _conference_url(self, conference_id: str | ConferenceName, *, by_name: bool = False) -> str:
+        """The conference's URL: an id held to the strict path rules, or a name percent-encoded.
+
+        Only paths Telnyx documents as taking "id or name" (`by_name`) take
+        a `ConferenceName`. Its every character outside RFC 3986's
+        unreserved set is percent-encoded (`quote(name, safe="")`), so
+        '/', '?', '#', '%', spaces and non-ASCII text stay inside one
+        segment and the server decodes exactly the name. A plain string is
+        an id and is checked, never quoted: an id with such characters is a
+        mistake or an attack, and is refused.
+        """
+        if isinstance(conference_id, ConferenceName):
+            if not by_name:
+                raise ValidationError(
+                    "conference_id must be the conference's id here: Telnyx takes a "
+                    f"ConferenceName only on paths that say 'id or name', got {conference_id!r}",
+                    field="conference_id",
+                )
+            return f"{self._conferences_url}/{quote(conference_id.name, safe='')}"
         return f"{self._conferences_url}/{_rules.path_segment('conference_id', conference_id)}"
+
+    def _action_url(self, conference_id: str | ConferenceName, action: str) -> str:
+        """`/conferences/{id or name}/actions/{action}`, for the actions that take a name."""
+        return f"{self._conference_url(conference_id, by_name=True)}/actions/{action}"
 
     def _participant_url(self, conference_id: str, participant_id: str) -> str:
         participant = _rules.path_segment("participant_id", participant_id)
@@ -226,12 +285,16 @@ class TelnyxClient(BaseClient):
         result = await self._command(url, request, decode_command_result)
         return attrs.evolve(result, command_id=request.command_id)
 
-    async def _action(self, url: str, request: AttrsInstance) -> CommandResult:
-        """Send a command that takes no `command_id` (mute, unmute, hold, unhold).
+    async def _action(
+        self, url: str, request: AttrsInstance, *, idempotent: bool = True
+    ) -> CommandResult:
+        """Send a command that takes no `command_id` (mute, unmute, hold, unhold, stop, ...).
 
-        These set a state ("these legs are muted"); sending one twice leaves
+        Most set a state ("these legs are muted"); sending one twice leaves
         the same state as sending it once, so they are idempotent by nature
-        and safe to retry after an unknown outcome.
+        and safe to retry after an unknown outcome. Those that act each time
+        they arrive (play, send_dtmf, gather) say `idempotent=False`, and are
+        then repeated only when Telnyx provably did not act.
         """
         body = _wire.dumps(CONVERTER.unstructure(request))
         return await self._send(
@@ -240,7 +303,7 @@ class TelnyxClient(BaseClient):
             self._headers,
             body,
             decode_command_result,
-            idempotent=True,
+            idempotent=idempotent,
             request=request,
         )
 
@@ -281,18 +344,30 @@ class TelnyxClient(BaseClient):
         return Pages(fetch)
 
     @overload
-    async def join(self, conference_id: str, request: JoinRequest, /) -> CommandResult: ...
-
-    @overload
     async def join(
-        self, conference_id: str, call_control_id: str, /, **fields: Unpack[JoinOptionalFields]
+        self, conference_id: str | ConferenceName, request: JoinRequest, /
     ) -> CommandResult: ...
 
     @overload
-    async def join(self, conference_id: str, /, **fields: Unpack[JoinFields]) -> CommandResult: ...
+    async def join(
+        self,
+        conference_id: str | ConferenceName,
+        call_control_id: str,
+        /,
+        **fields: Unpack[JoinOptionalFields],
+    ) -> CommandResult: ...
+
+    @overload
+    async def join(
+        self, conference_id: str | ConferenceName, /, **fields: Unpack[JoinFields]
+    ) -> CommandResult: ...
 
     async def join(
-        self, conference_id: str, request: JoinRequest | str | None = None, /, **fields: Any
+        self,
+        conference_id: str | ConferenceName,
+        request: JoinRequest | str | None = None,
+        /,
+        **fields: Any,
     ) -> CommandResult:
         """Bring an existing, answered call leg into a conference.
 
@@ -305,24 +380,34 @@ class TelnyxClient(BaseClient):
             MaxParticipantsReachedError: the conference is full.
             ConferenceEndedError, CallEndedError: the conference or the call has ended.
         """
-        url = f"{self._conference_url(conference_id)}/actions/join"
+        url = self._action_url(conference_id, "join")
         return await self._commanded(url, _leg_request(JoinRequest, request, fields))
 
     @overload
-    async def leave(self, conference_id: str, request: LeaveRequest, /) -> CommandResult: ...
-
-    @overload
     async def leave(
-        self, conference_id: str, call_control_id: str, /, **fields: Unpack[LeaveOptionalFields]
+        self, conference_id: str | ConferenceName, request: LeaveRequest, /
     ) -> CommandResult: ...
 
     @overload
     async def leave(
-        self, conference_id: str, /, **fields: Unpack[LeaveFields]
+        self,
+        conference_id: str | ConferenceName,
+        call_control_id: str,
+        /,
+        **fields: Unpack[LeaveOptionalFields],
+    ) -> CommandResult: ...
+
+    @overload
+    async def leave(
+        self, conference_id: str | ConferenceName, /, **fields: Unpack[LeaveFields]
     ) -> CommandResult: ...
 
     async def leave(
-        self, conference_id: str, request: LeaveRequest | str | None = None, /, **fields: Any
+        self,
+        conference_id: str | ConferenceName,
+        request: LeaveRequest | str | None = None,
+        /,
+        **fields: Any,
     ) -> CommandResult:
         """Take a call leg out of a conference; the call itself goes on.
 
@@ -333,67 +418,75 @@ class TelnyxClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `ConferenceEndedError`).
         """
-        url = f"{self._conference_url(conference_id)}/actions/leave"
+        url = self._action_url(conference_id, "leave")
         return await self._commanded(url, _leg_request(LeaveRequest, request, fields))
 
     async def mute(
         self,
-        conference_id: str,
+        conference_id: str | ConferenceName,
         request: MuteRequest | None = None,
         /,
         **fields: Unpack[MuteFields],
     ) -> CommandResult:
-        """Mute the legs in `call_control_ids`, or every participant when it is unset.
+        """Mute the legs in `call_control_ids`, or every participant when it is empty or unset.
 
         Raises:
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `ConferenceEndedError`).
         """
-        url = f"{self._conference_url(conference_id)}/actions/mute"
+        url = self._action_url(conference_id, "mute")
         return await self._action(url, _rules.request_from(MuteRequest, request, fields))
 
     async def unmute(
         self,
-        conference_id: str,
+        conference_id: str | ConferenceName,
         request: UnmuteRequest | None = None,
         /,
         **fields: Unpack[UnmuteFields],
     ) -> CommandResult:
-        """Unmute the legs in `call_control_ids`, or every participant when it is unset.
+        """Unmute the legs in `call_control_ids`, or every participant when it is empty or unset.
 
         Raises:
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `ConferenceEndedError`).
         """
-        url = f"{self._conference_url(conference_id)}/actions/unmute"
+        url = self._action_url(conference_id, "unmute")
         return await self._action(url, _rules.request_from(UnmuteRequest, request, fields))
 
     async def hold(
         self,
-        conference_id: str,
+        conference_id: str | ConferenceName,
         request: HoldRequest | None = None,
         /,
         **fields: Unpack[HoldFields],
     ) -> CommandResult:
-        """Put legs on hold, with `audio_url` or `media_name` (not both) played to them.
+        """Hold the legs in `call_control_ids`, or every participant when it is empty or unset.
+
+        `audio_url` or `media_name` (not both) is played to those on hold.
 
         Raises:
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `ConferenceEndedError`).
         """
-        url = f"{self._conference_url(conference_id)}/actions/hold"
+        url = self._action_url(conference_id, "hold")
         return await self._action(url, _rules.request_from(HoldRequest, request, fields))
 
     @overload
-    async def unhold(self, conference_id: str, request: UnholdRequest, /) -> CommandResult: ...
+    async def unhold(
+        self, conference_id: str | ConferenceName, request: UnholdRequest, /
+    ) -> CommandResult: ...
 
     @overload
     async def unhold(
-        self, conference_id: str, /, **fields: Unpack[UnholdFields]
+        self, conference_id: str | ConferenceName, /, **fields: Unpack[UnholdFields]
     ) -> CommandResult: ...
 
     async def unhold(
-        self, conference_id: str, request: UnholdRequest | None = None, /, **fields: Any
+        self,
+        conference_id: str | ConferenceName,
+        request: UnholdRequest | None = None,
+        /,
+        **fields: Any,
     ) -> CommandResult:
         """Take the legs in `call_control_ids` (required, at least one) off hold.
 
@@ -401,7 +494,7 @@ class TelnyxClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `ConferenceEndedError`).
         """
-        url = f"{self._conference_url(conference_id)}/actions/unhold"
+        url = self._action_url(conference_id, "unhold")
         return await self._action(url, _rules.request_from(UnholdRequest, request, fields))
 
     async def end_conference(
@@ -423,6 +516,270 @@ class TelnyxClient(BaseClient):
         return await self._commanded(
             url, _rules.request_from(EndConferenceRequest, request, fields)
         )
+
+    async def play(
+        self,
+        conference_id: str | ConferenceName,
+        request: PlayRequest | None = None,
+        /,
+        **fields: Unpack[PlayFields],
+    ) -> CommandResult:
+        """Play `audio_url` or `media_name` to the legs in `call_control_ids`, or to everyone.
+
+        Telnyx takes no `command_id` here, so a play whose outcome is unknown
+        is not sent again (it would play twice).
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. `ConferenceEndedError`, `NotFoundError`).
+            OutcomeUnknownError: the play may or may not have started.
+        """
+        url = self._action_url(conference_id, "play")
+        play = _rules.request_from(PlayRequest, request, fields)
+        return await self._action(url, play, idempotent=False)
+
+    async def stop(
+        self,
+        conference_id: str | ConferenceName,
+        request: StopRequest | None = None,
+        /,
+        **fields: Unpack[StopFields],
+    ) -> CommandResult:
+        """Stop the audio played to the legs in `call_control_ids`, or to everyone when unset.
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. `ConferenceEndedError`).
+        """
+        url = self._action_url(conference_id, "stop")
+        return await self._action(url, _rules.request_from(StopRequest, request, fields))
+
+    @overload
+    async def speak(
+        self, conference_id: str | ConferenceName, request: SpeakRequest, /
+    ) -> CommandResult: ...
+
+    @overload
+    async def speak(
+        self, conference_id: str | ConferenceName, /, **fields: Unpack[SpeakFields]
+    ) -> CommandResult: ...
+
+    async def speak(
+        self,
+        conference_id: str | ConferenceName,
+        request: SpeakRequest | None = None,
+        /,
+        **fields: Any,
+    ) -> CommandResult:
+        """Speak `payload` (text or SSML) with `voice` to the legs listed, or to everyone.
+
+        Without a `command_id`, one is generated (and returned), so a retry
+        cannot speak twice.
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. `ConferenceEndedError`).
+        """
+        url = self._action_url(conference_id, "speak")
+        return await self._commanded(url, _rules.request_from(SpeakRequest, request, fields))
+
+    @overload
+    async def record_start(
+        self, conference_id: str | ConferenceName, request: RecordStartRequest, /
+    ) -> CommandResult: ...
+
+    @overload
+    async def record_start(
+        self, conference_id: str | ConferenceName, /, **fields: Unpack[RecordStartFields]
+    ) -> CommandResult: ...
+
+    async def record_start(
+        self,
+        conference_id: str | ConferenceName,
+        request: RecordStartRequest | None = None,
+        /,
+        **fields: Any,
+    ) -> CommandResult:
+        """Start recording the conference in `format` (mp3 or wav).
+
+        The recording stops when the conference ends or on `record_stop`;
+        Telnyx then sends `conference.recording.saved`. Without a
+        `command_id`, one is generated (and returned).
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. `ConferenceEndedError`).
+        """
+        url = self._action_url(conference_id, "record_start")
+        start = _rules.request_from(RecordStartRequest, request, fields)
+        return await self._commanded(url, start)
+
+    async def record_stop(
+        self,
+        conference_id: str | ConferenceName,
+        request: RecordStopRequest | None = None,
+        /,
+        **fields: Unpack[RecordStopFields],
+    ) -> CommandResult:
+        """Stop recording the conference (or the recording `recording_id`).
+
+        Without a `command_id`, one is generated (and returned).
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. `NotFoundError` for an unknown recording).
+        """
+        url = self._action_url(conference_id, "record_stop")
+        stop = _rules.request_from(RecordStopRequest, request, fields)
+        return await self._commanded(url, stop)
+
+    async def record_pause(
+        self,
+        conference_id: str | ConferenceName,
+        request: RecordPauseRequest | None = None,
+        /,
+        **fields: Unpack[RecordPauseFields],
+    ) -> CommandResult:
+        """Pause the conference's recording (or the recording `recording_id`).
+
+        Without a `command_id`, one is generated (and returned).
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. `NotFoundError` for an unknown recording).
+        """
+        url = self._action_url(conference_id, "record_pause")
+        pause = _rules.request_from(RecordPauseRequest, request, fields)
+        return await self._commanded(url, pause)
+
+    async def record_resume(
+        self,
+        conference_id: str | ConferenceName,
+        request: RecordResumeRequest | None = None,
+        /,
+        **fields: Unpack[RecordResumeFields],
+    ) -> CommandResult:
+        """Resume a paused recording of the conference (or the recording `recording_id`).
+
+        Without a `command_id`, one is generated (and returned).
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. `NotFoundError` for an unknown recording).
+        """
+        url = self._action_url(conference_id, "record_resume")
+        resume = _rules.request_from(RecordResumeRequest, request, fields)
+        return await self._commanded(url, resume)
+
+    @overload
+    async def update_conference(
+        self, conference_id: str | ConferenceName, request: UpdateConferenceRequest, /
+    ) -> CommandResult: ...
+
+    @overload
+    async def update_conference(
+        self,
+        conference_id: str | ConferenceName,
+        call_control_id: str,
+        /,
+        **fields: Unpack[UpdateConferenceOptionalFields],
+    ) -> CommandResult: ...
+
+    @overload
+    async def update_conference(
+        self, conference_id: str | ConferenceName, /, **fields: Unpack[UpdateConferenceFields]
+    ) -> CommandResult: ...
+
+    async def update_conference(
+        self,
+        conference_id: str | ConferenceName,
+        request: UpdateConferenceRequest | str | None = None,
+        /,
+        **fields: Any,
+    ) -> CommandResult:
+        """Set a participant's `supervisor_role`, and whom a whispering supervisor is heard by.
+
+        Pass a `telnyx.UpdateConferenceRequest`, or the call control id and
+        other fields: `update_conference(conf_id, "v3:...", supervisor_role="whisper",
+        whisper_call_control_ids=["v3:agent"])`. Without a `command_id`, one
+        is generated (and returned).
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. `ConferenceEndedError`, `CallEndedError`).
+        """
+        url = self._action_url(conference_id, "update")
+        update = _leg_request(UpdateConferenceRequest, request, fields)
+        return await self._commanded(url, update)
+
+    @overload
+    async def send_dtmf(self, conference_id: str, request: SendDtmfRequest, /) -> CommandResult: ...
+
+    @overload
+    async def send_dtmf(
+        self, conference_id: str, /, **fields: Unpack[SendDtmfFields]
+    ) -> CommandResult: ...
+
+    async def send_dtmf(
+        self, conference_id: str, request: SendDtmfRequest | None = None, /, **fields: Any
+    ) -> CommandResult:
+        """Send DTMF `digits` to the legs in `call_control_ids`, or to everyone when unset.
+
+        The conference is named by id only (Telnyx's path takes no name).
+        Telnyx takes no `command_id` here, so a send whose outcome is unknown
+        is not repeated (the tones would be sent twice).
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. `ConferenceEndedError`).
+            OutcomeUnknownError: the tones may or may not have been sent.
+        """
+        url = f"{self._conference_url(conference_id)}/actions/send_dtmf"
+        dtmf = _rules.request_from(SendDtmfRequest, request, fields)
+        return await self._action(url, dtmf, idempotent=False)
+
+    @overload
+    async def gather_using_audio(
+        self, conference_id: str, request: GatherUsingAudioRequest, /
+    ) -> CommandResult: ...
+
+    @overload
+    async def gather_using_audio(
+        self,
+        conference_id: str,
+        call_control_id: str,
+        /,
+        **fields: Unpack[GatherUsingAudioOptionalFields],
+    ) -> CommandResult: ...
+
+    @overload
+    async def gather_using_audio(
+        self, conference_id: str, /, **fields: Unpack[GatherUsingAudioFields]
+    ) -> CommandResult: ...
+
+    async def gather_using_audio(
+        self,
+        conference_id: str,
+        request: GatherUsingAudioRequest | str | None = None,
+        /,
+        **fields: Any,
+    ) -> CommandResult:
+        """Play a prompt to one participant and gather the DTMF digits it keys in.
+
+        Telnyx's conference gather command (`.../actions/gather_using_audio`):
+        pass the call control id of the leg to prompt, and `audio_url` or
+        `media_name`. The digits arrive in a webhook naming `gather_id`. The
+        conference is named by id only. Telnyx takes no `command_id` here, so
+        a gather whose outcome is unknown is not repeated.
+
+        Raises:
+            ValidationError: an id or field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. `ConferenceEndedError`, `CallEndedError`).
+            OutcomeUnknownError: the gather may or may not have started.
+        """
+        url = f"{self._conference_url(conference_id)}/actions/gather_using_audio"
+        gather = _leg_request(GatherUsingAudioRequest, request, fields)
+        return await self._action(url, gather, idempotent=False)
 
     def list_participants(
         self,
@@ -482,6 +839,105 @@ class TelnyxClient(BaseClient):
         # applying it twice leaves the participant as applying it once.
         return await self._send(
             "PATCH", url, self._headers, body, decode_participant, idempotent=True, request=update
+        )
+
+    @overload
+    async def dial(self, request: DialRequest, /) -> Call: ...
+
+    @overload
+    async def dial(self, /, **fields: Unpack[DialFields]) -> Call: ...
+
+    async def dial(self, request: DialRequest | None = None, /, **fields: Any) -> Call:
+        """Dial a number or SIP URI; with `conference_config`, straight into a conference.
+
+        Pass a `telnyx.DialRequest`, or its fields as keywords:
+        `dial(connection_id="...", from_="+15551230000", to="+15557650000",
+        conference_config=telnyx.ConferenceConfig(id=conf.id, mute=True))`.
+        Dialing is asynchronous: the `Call` comes back at once (`is_alive`
+        false) and webhooks follow (`call.initiated`, then `call.answered`
+        or `call.hangup`). Without a `command_id`, one is generated and
+        returned on the `Call`, so a retry cannot place a second call.
+
+        Raises:
+            ValidationError: a field breaks a documented rule (nothing is sent).
+            APIError: Telnyx refused (e.g. an invalid `connection_id`).
+            OutcomeUnknownError: no answer came; dial again with `call.command_id`.
+        """
+        dial = _with_command_id(_rules.request_from(DialRequest, request, fields))
+        call = await self._command(self._calls_url, dial, decode_call)
+        return attrs.evolve(call, command_id=dial.command_id)
+
+    async def hang_up(
+        self,
+        call_control_id: str,
+        request: HangUpRequest | None = None,
+        /,
+        **fields: Unpack[HangUpFields],
+    ) -> CommandResult:
+        """Hang up a call leg (`client_state`, `command_id` and SIP `custom_headers` optional).
+
+        Without a `command_id`, one is generated (and returned).
+
+        Raises:
+            ValidationError: the id cannot stand in a URL path, or a field breaks a rule.
+            CallEndedError: the call has already ended.
+        """
+        leg = _rules.path_segment("call_control_id", call_control_id)
+        url = f"{self._calls_url}/{leg}/actions/hangup"
+        return await self._commanded(url, _rules.request_from(HangUpRequest, request, fields))
+
+    async def dial_conference_call(
+        self,
+        *,
+        events: WebhookReceiver[Event],
+        connection_id: str,
+        from_: str,
+        to: Sequence[str],
+        name: str,
+        timeout_secs: int = 30,
+        dial_options: Mapping[str, Any] | None = None,
+        conference_options: Mapping[str, Any] | None = None,
+    ) -> DialedConference:
+        """Dial every number in `to` into a new conference named `name`; report each leg's fate.
+
+        Each number is dialed (`dial`) from `from_` through the Call Control
+        application `connection_id`, with a `conference_config` that puts the
+        leg into the conference `name` once it answers (not while it rings).
+        Then the recipe waits, on `events` (the `WebhookReceiver` where this
+        account's webhooks arrive), for each leg's `conference.participant.joined`
+        or `call.hangup`: joined, busy, no answer, rejected or failed, with
+        Telnyx's `hangup_cause`. A leg nothing is heard of within
+        `timeout_secs` plus 15 s is hung up and reported failed. If the recipe
+        is cancelled, every leg it placed that was not heard to end is hung
+        up. Every dial is built, and so checked, before the first is sent.
+
+        Args:
+            events: The receiver of this account's webhooks (already serving).
+            connection_id: The Call Control application that places the calls.
+            from_: The caller id, an E.164 number.
+            to: The numbers (E.164 or `sip:` URIs) to dial, each once.
+            name: The new conference's name.
+            timeout_secs: How long each leg rings before Telnyx gives up, 5..600.
+            dial_options: More `DialRequest` fields for every dial (`client_state`, ...).
+            conference_options: More `ConferenceConfig` fields (`beep_enabled`, ...).
+
+        Returns:
+            The conference's id (from the first leg that joined) and one
+            `DialOutcome` per number, in the order of `to`.
+
+        Raises:
+            ValidationError: a number or option breaks a rule (nothing is sent).
+        """
+        return await dial_conference_call(
+            self,
+            events=events,
+            connection_id=connection_id,
+            from_=from_,
+            to=to,
+            name=name,
+            timeout_secs=timeout_secs,
+            dial_options=dial_options,
+            conference_options=conference_options,
         )
 
     async def start_conference_call(

@@ -10,11 +10,17 @@ in step.
 # No `from __future__ import annotations`: on Python 3.11, `TypedDict` only
 # sees `Required[...]` in an evaluated annotation, never in a string.
 from collections.abc import Sequence
-from typing import Required, TypedDict
+from typing import Literal, Required, TypedDict
+
+from ._models import ConferenceConfig, CustomHeader
 
 __all__ = [
     "CreateConferenceFields",
+    "DialFields",
     "EndConferenceFields",
+    "GatherUsingAudioFields",
+    "GatherUsingAudioOptionalFields",
+    "HangUpFields",
     "HoldFields",
     "JoinFields",
     "JoinOptionalFields",
@@ -23,8 +29,18 @@ __all__ = [
     "ListConferencesFields",
     "ListParticipantsFields",
     "MuteFields",
+    "PlayFields",
+    "RecordPauseFields",
+    "RecordResumeFields",
+    "RecordStartFields",
+    "RecordStopFields",
+    "SendDtmfFields",
+    "SpeakFields",
+    "StopFields",
     "UnholdFields",
     "UnmuteFields",
+    "UpdateConferenceFields",
+    "UpdateConferenceOptionalFields",
     "UpdateParticipantFields",
 ]
 
@@ -141,3 +157,142 @@ class ListParticipantsFields(TypedDict, total=False):
     on_hold: bool | None
     whispering: bool | None
     page_size: int | None
+    region: str | None
+
+
+class PlayFields(TypedDict, total=False):
+    """The fields of a `PlayRequest`, as keywords."""
+
+    audio_url: str | None
+    media_name: str | None
+    loop: int | Literal["infinity"] | None
+    call_control_ids: Sequence[str] | None
+    region: str | None
+
+
+class StopFields(_LegsFields, total=False):
+    """The fields of a `StopRequest`, as keywords."""
+
+
+class SpeakFields(TypedDict, total=False):
+    """The fields of a `SpeakRequest`, as keywords."""
+
+    payload: Required[str]
+    voice: Required[str]
+    call_control_ids: Sequence[str] | None
+    command_id: str | None
+    language: str | None
+    payload_type: str | None
+    region: str | None
+
+
+class RecordStartFields(TypedDict, total=False):
+    """The fields of a `RecordStartRequest`, as keywords."""
+
+    format: Required[str]
+    channels: str | None
+    command_id: str | None
+    custom_file_name: str | None
+    play_beep: bool | None
+    region: str | None
+    trim: str | None
+
+
+class RecordStopFields(TypedDict, total=False):
+    """The fields of a `RecordStopRequest`, as keywords."""
+
+    client_state: str | None
+    command_id: str | None
+    recording_id: str | None
+    region: str | None
+
+
+class RecordPauseFields(TypedDict, total=False):
+    """The fields of a `RecordPauseRequest`, as keywords."""
+
+    command_id: str | None
+    recording_id: str | None
+    region: str | None
+
+
+class RecordResumeFields(RecordPauseFields, total=False):
+    """The fields of a `RecordResumeRequest`, as keywords."""
+
+
+class UpdateConferenceOptionalFields(TypedDict, total=False):
+    """The fields of an `UpdateConferenceRequest` but `call_control_id`, after a leg's id."""
+
+    supervisor_role: Required[str]
+    command_id: str | None
+    region: str | None
+    whisper_call_control_ids: Sequence[str] | None
+
+
+class UpdateConferenceFields(UpdateConferenceOptionalFields, total=False):
+    """The fields of an `UpdateConferenceRequest`, as keywords."""
+
+    call_control_id: Required[str]
+
+
+class SendDtmfFields(TypedDict, total=False):
+    """The fields of a `SendDtmfRequest`, as keywords."""
+
+    digits: Required[str]
+    call_control_ids: Sequence[str] | None
+    client_state: str | None
+    duration_millis: int | None
+
+
+class GatherUsingAudioOptionalFields(TypedDict, total=False):
+    """The fields of a `GatherUsingAudioRequest` but `call_control_id`, after a leg's id."""
+
+    audio_url: str | None
+    client_state: str | None
+    gather_id: str | None
+    initial_timeout_millis: int | None
+    inter_digit_timeout_millis: int | None
+    invalid_audio_url: str | None
+    invalid_media_name: str | None
+    maximum_digits: int | None
+    maximum_tries: int | None
+    media_name: str | None
+    minimum_digits: int | None
+    stop_playback_on_dtmf: bool | None
+    terminating_digit: str | None
+    timeout_millis: int | None
+    valid_digits: str | None
+
+
+class GatherUsingAudioFields(GatherUsingAudioOptionalFields, total=False):
+    """The fields of a `GatherUsingAudioRequest`, as keywords."""
+
+    call_control_id: Required[str]
+
+
+class DialFields(TypedDict, total=False):
+    """The fields of a `DialRequest`, as keywords (`from_` for `from`)."""
+
+    connection_id: Required[str]
+    from_: Required[str]
+    to: Required[str]
+    answering_machine_detection: str | None
+    audio_url: str | None
+    client_state: str | None
+    command_id: str | None
+    conference_config: ConferenceConfig | None
+    custom_headers: Sequence[CustomHeader] | None
+    from_display_name: str | None
+    link_to: str | None
+    media_name: str | None
+    time_limit_secs: int | None
+    timeout_secs: int | None
+    webhook_url: str | None
+    webhook_url_method: str | None
+
+
+class HangUpFields(TypedDict, total=False):
+    """The fields of a `HangUpRequest`, as keywords."""
+
+    client_state: str | None
+    command_id: str | None
+    custom_headers: Sequence[CustomHeader] | None

@@ -5,14 +5,19 @@ from __future__ import annotations
 import os
 from typing import Any, Final
 
+import attrs
+from cattrs.gen import make_dict_unstructure_fn, override
+
 from .. import _wire
 from .._errors import ErrorDetail
+from .._pages import PageMeta
 from .._send import Answer, Dialect
-from ._models import CommandResult, Conference, PageMeta, Participant
+from ._models import Call, CommandResult, Conference, DialRequest, Participant
 
 __all__ = [
     "CONVERTER",
     "DIALECT",
+    "decode_call",
     "decode_command_result",
     "decode_conference",
     "decode_conference_page",
@@ -36,8 +41,39 @@ def new_command_id() -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
-#: Telnyx's keys are the Python field names already.
+#: Telnyx's keys are the Python field names already, but for `from`, a Python keyword.
 CONVERTER: Final = _wire.make_converter()
+# Only a dial sends `from`; one hook for that class keeps every other
+# request on the converter's generic code.
+CONVERTER.register_unstructure_hook(
+    DialRequest,
+    make_dict_unstructure_fn(
+        DialRequest,
+        CONVERTER,
+        _cattrs_omit_if_default=True,
+        from_=override(rename="from"),
+    ),
+)
+
+
+def _participant_hook() -> Any:
+    """Structure a Participant, naming its conference's id however the answer gives it.
+
+    A listing gives `conference: {id, name}`, a single participant's answer
+    `conference_id`; either way `Participant.conference_id` is set.
+    """
+    fields = CONVERTER.get_structure_hook(Participant)
+
+    def structure(value: Any, type_: Any) -> Participant:
+        participant: Participant = fields(value, type_)
+        if participant.conference_id is None and participant.conference is not None:
+            return attrs.evolve(participant, conference_id=participant.conference.id)
+        return participant
+
+    return structure
+
+
+CONVERTER.register_structure_hook(Participant, _participant_hook())
 
 
 def _opt_str(value: object) -> str | None:
@@ -86,6 +122,7 @@ def data(answer: Answer) -> Any:
 _conference: Final = CONVERTER.get_structure_hook(Conference)
 _participant: Final = CONVERTER.get_structure_hook(Participant)
 _command_result: Final = CONVERTER.get_structure_hook(CommandResult)
+_call: Final = CONVERTER.get_structure_hook(Call)
 
 
 def decode_conference(answer: Answer) -> Conference:
@@ -98,6 +135,12 @@ def decode_participant(answer: Answer) -> Participant:
     """Decode `{"data": Participant}`."""
     participant: Participant = _participant(data(answer), Participant)
     return participant
+
+
+def decode_call(answer: Answer) -> Call:
+    """Decode `{"data": Call}`, a dial's answer."""
+    call: Call = _call(data(answer), Call)
+    return call
 
 
 def decode_command_result(answer: Answer) -> CommandResult:

@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from aiohttp import web
+from emulator_receiver import Receiver
 from emulator_wire import CatapultWire, TelnyxWire
 
 from conferencing.emulator import Emulator
@@ -39,3 +41,19 @@ def telnyx_wire(http_session: aiohttp.ClientSession, local_emulator: Emulator) -
 def catapult_wire(http_session: aiohttp.ClientSession, local_emulator: Emulator) -> CatapultWire:
     """Raw Catapult requests against `local_emulator`."""
     return CatapultWire(http_session, local_emulator)
+
+
+@pytest.fixture
+async def hook_receiver() -> AsyncIterator[Receiver]:
+    """A receiver on a loopback port."""
+    recorder = Receiver()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", recorder.handle)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    recorder.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        yield recorder
+    finally:
+        await runner.cleanup()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -173,12 +174,28 @@ class CatapultWire:
         """Create a conference; return its id."""
         return await self.created("/conferences", {"from": FROM, **fields})
 
-    async def new_call(self, conference_id: str | None) -> str:
-        """Create a call for a conference; return its id."""
+    async def new_call(self, conference_id: str | None, *, answered: bool = True) -> str:
+        """Create a call for a conference; return its id once answered (unless told not to)."""
         body: dict[str, Any] = {"from": FROM, "to": TO}
         if conference_id is not None:
             body["conferenceId"] = conference_id
-        return await self.created("/calls", body)
+        call_id = await self.created("/calls", body)
+        if answered:
+            await self.wait_for_state(call_id, "active")
+        return call_id
+
+    async def wait_for_state(self, call_id: str, state: str, seconds: float = 5.0) -> Any:
+        """Wait until the call is in `state` (calls ring first); return it as GET shows it.
+
+        It looks through the emulator's control, not the API, so that no
+        request is counted or rate-limited while it waits.
+        """
+        async with asyncio.timeout(seconds):
+            while True:
+                [call] = [c for c in self.emu.catapult_calls() if c["id"] == call_id]
+                if call["state"] == state:
+                    return call
+                await asyncio.sleep(0.01)
 
     async def member(self, conference_id: str, **fields: Any) -> str:
         """Create a call for the conference and add it as a member; return the member id."""

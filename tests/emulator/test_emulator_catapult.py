@@ -69,7 +69,7 @@ async def test_create_answers_201_with_a_relative_location_and_no_body(
     answer = await catapult_wire.call("POST", "/conferences", {"from": FROM})
     assert (201, b"") == (answer.status, answer.raw)
     location = answer.headers["Location"]
-    assert re.fullmatch(rf"{catapult_wire.root}/conferences/c-[0-9a-f]+", location)
+    assert re.fullmatch(rf"{catapult_wire.root}/conferences/conf-[a-z2-7]{{23}}", location)
     assert 1 == catapult_wire.emu.stats.catapult_conferences_created
 
 
@@ -254,15 +254,19 @@ async def test_unknown_things_are_404(catapult_wire: CatapultWire) -> None:
 
 
 async def test_create_call_answers_201_and_get_shows_it_active(catapult_wire: CatapultWire) -> None:
-    """A call created with conferenceId is answered at once: state active."""
+    """A call created with conferenceId rings (started), then is answered: state active."""
     conference_id = await catapult_wire.conference()
     answer = await catapult_wire.call(
         "POST", "/calls", {"from": FROM, "to": TO, "conferenceId": conference_id}
     )
     assert 201 == answer.status
     call_id = answer.headers["Location"].rsplit("/", 1)[-1]
+    assert re.fullmatch(r"c-[a-z2-7]{23}", call_id)
     assert f"{catapult_wire.root}/calls/{call_id}" == answer.headers["Location"]
-    call = await catapult_wire.get(f"/calls/{call_id}")
+    ringing = await catapult_wire.get(f"/calls/{call_id}")
+    assert ("started", None) == (ringing["state"], ringing.get("activeTime"))
+    call = await catapult_wire.wait_for_state(call_id, "active")
+    assert TIMESTAMP.fullmatch(call["activeTime"])
     assert (call_id, "active", conference_id, FROM, TO) == (
         call["id"],
         call["state"],
@@ -286,7 +290,7 @@ async def test_create_call_answers_201_and_get_shows_it_active(catapult_wire: Ca
         ({"recordingFileFormat": "ogg"}, 400, "validation-error"),
         ({"sipHeaders": {"X-Header-1": "value1"}}, 201, None),
         ({"sipHeaders": {"Header": "value"}}, 400, "validation-error"),
-        ({"conferenceId": "c-missing"}, 404, "conference-not-found"),
+        ({"conferenceId": "conf-missing"}, 403, "invalid-call-conference-id"),
     ],
 )
 async def test_create_call_validation(

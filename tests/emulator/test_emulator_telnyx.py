@@ -413,11 +413,15 @@ async def test_mute_unmute_everyone_or_some(telnyx_wire: TelnyxWire) -> None:
 
 
 async def test_hold_and_unhold(telnyx_wire: TelnyxWire) -> None:
-    """Hold and unhold need call_control_ids; audio_url and media_name exclude each other."""
+    """Hold without ids holds everyone; unhold needs ids; audio_url and media_name exclude."""
     ccid = new_ccid()
     data = await telnyx_wire.create(call_control_id=ccid)
-    assert ["10004"] == (await telnyx_wire.action(data["id"], "hold")).codes
+    other = new_ccid()
+    await telnyx_wire.action(data["id"], "join", call_control_id=other)
+    assert 200 == (await telnyx_wire.action(data["id"], "hold")).status
+    assert [True, True] == [p["on_hold"] for p in await telnyx_wire.participants(data["id"])]
     assert ["10004"] == (await telnyx_wire.action(data["id"], "unhold", call_control_ids=[])).codes
+    await telnyx_wire.action(data["id"], "unhold", call_control_ids=[ccid, other])
     answer = await telnyx_wire.action(
         data["id"], "hold", call_control_ids=[ccid], audio_url="http://a/b.wav", media_name="m"
     )

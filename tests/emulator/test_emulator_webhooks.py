@@ -445,7 +445,7 @@ async def test_catapult_calls_call_back_by_get_with_basic_auth(
         "tag": "call-tag",
     }
     call_id = await catapult.created("/calls", body)
-    assert "get" == (await catapult.get(f"/calls/{call_id}"))["callbackHttpMethod"]
+    assert "get" == (await catapult.wait_for_state(call_id, "active"))["callbackHttpMethod"]
     emu.hang_up_catapult_call(call_id)
     await emu.deliveries_settled(timeout=5)
 

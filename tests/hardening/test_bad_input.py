@@ -43,6 +43,7 @@ from conferencing import SessionPool, ValidationError, catapult, create_many, te
 from conferencing._rules import build
 from conferencing._wire import dumps
 from conferencing.catapult._wire import CONVERTER as CATAPULT_CONVERTER
+from conferencing.catapult._wire import calls_query
 from conferencing.telnyx._wire import CONVERTER as TELNYX_CONVERTER
 
 pytest_plugins = ["hardening_fixtures"]
@@ -72,6 +73,8 @@ BEEP: Final = {"always", "never", "on_enter", "on_exit"}
 REGION: Final = {"Australia", "Europe", "Middle East", "US"}
 SUPERVISOR: Final = {"barge", "monitor", "none", "whisper"}
 CONF_STATUS: Final = {"init", "in_progress", "completed"}
+CALL_STATE: Final = {"active", "rejected", "completed", "transferring"}
+SORT_ORDER: Final = {"asc", "desc"}
 HTTP_METHOD: Final = {"GET", "POST"}
 FORMAT: Final = {"wav", "mp3"}
 GENDER: Final = {"female", "male"}
@@ -98,6 +101,7 @@ VOICE: Final = {
 }
 E164: Final = re.compile(r"\+[1-9][0-9]{1,14}")
 SIP: Final = re.compile(r"sip:[^@\s]+@[^@\s]+")
+DTMF: Final = "0123456789ABCD*#"
 PATH_ID: Final = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@-]{1,512}")
 
 
@@ -141,6 +145,13 @@ def one_of(values: set[str]) -> Callable[[object], bool]:
     return lambda v: isinstance(v, str) and v in values
 
 
+def is_phone_or_sip(value: object) -> bool:
+    """An E.164 number or a `sip:` URI."""
+    return isinstance(value, str) and (
+        E164.fullmatch(value) is not None or SIP.fullmatch(value) is not None
+    )
+
+
 def is_str(value: object) -> bool:
     """A JSON string."""
     return isinstance(value, str)
@@ -163,6 +174,13 @@ def sip_headers(value: object) -> bool:
         if any(ord(c) < 0x20 or c == "\x7f" for c in name + text):
             return False
     return True
+
+
+def sip_header_list(value: object) -> bool:
+    """A JSON array of {name, value} objects (Telnyx's custom_headers)."""
+    return isinstance(value, list) and all(
+        isinstance(h, dict) and set(h) == {"name", "value"} for h in value
+    )
 
 
 Rules = Mapping[str, Callable[[object], bool]]
@@ -202,6 +220,100 @@ TELNYX_RULES: Final[dict[str, Rules]] = {
         "region": one_of(REGION),
     },
     "EndConferenceRequest": {"command_id": is_str},
+    "PlayRequest": {
+        "audio_url": is_url,
+        "media_name": is_str,
+        "loop": lambda v: v == "infinity" or in_range(1, 100)(v),
+        "call_control_ids": str_list,
+        "region": one_of(REGION),
+    },
+    "StopRequest": {"call_control_ids": str_list, "region": one_of(REGION)},
+    "SpeakRequest": {
+        "payload": lambda v: isinstance(v, str) and bool(v.strip()) and len(v) <= 3000,
+        "voice": lambda v: isinstance(v, str) and bool(v.strip()),
+        "call_control_ids": str_list,
+        "command_id": is_str,
+        "language": is_str,
+        "payload_type": one_of({"text", "ssml"}),
+        "region": one_of(REGION),
+    },
+    "RecordStartRequest": {
+        "format": one_of(FORMAT),
+        "channels": one_of({"single", "dual"}),
+        "command_id": is_str,
+        "custom_file_name": lambda v: isinstance(v, str) and 1 <= len(v) <= 40,
+        "play_beep": is_bool,
+        "region": one_of(REGION),
+        "trim": one_of({"trim-silence"}),
+    },
+    "RecordStopRequest": {
+        "client_state": is_base64,
+        "command_id": is_str,
+        "recording_id": is_str,
+        "region": one_of(REGION),
+    },
+    "RecordPauseRequest": {"command_id": is_str, "recording_id": is_str, "region": one_of(REGION)},
+    "RecordResumeRequest": {"command_id": is_str, "recording_id": is_str, "region": one_of(REGION)},
+    "UpdateConferenceRequest": {
+        "call_control_id": lambda v: isinstance(v, str) and bool(v.strip()),
+        "supervisor_role": one_of(SUPERVISOR),
+        "command_id": is_str,
+        "region": one_of(REGION),
+        "whisper_call_control_ids": lambda v: (
+            isinstance(v, list) and str_list(v) and len(set(v)) == len(v)
+        ),
+    },
+    "SendDtmfRequest": {
+        "digits": lambda v: isinstance(v, str) and bool(v) and set(v) <= set(DTMF + "wW"),
+        "call_control_ids": str_list,
+        "client_state": is_base64,
+        "duration_millis": in_range(100, 500),
+    },
+    "GatherUsingAudioRequest": {
+        "call_control_id": lambda v: isinstance(v, str) and bool(v.strip()),
+        "audio_url": is_url,
+        "client_state": is_base64,
+        "gather_id": lambda v: isinstance(v, str) and len(v) <= 100,
+        "initial_timeout_millis": in_range(0, None),
+        "inter_digit_timeout_millis": in_range(0, None),
+        "invalid_audio_url": is_url,
+        "invalid_media_name": is_str,
+        "maximum_digits": in_range(1, None),
+        "maximum_tries": in_range(1, None),
+        "media_name": is_str,
+        "minimum_digits": in_range(1, None),
+        "stop_playback_on_dtmf": is_bool,
+        "terminating_digit": lambda v: isinstance(v, str) and len(v) == 1 and v in DTMF,
+        "timeout_millis": in_range(0, None),
+        "valid_digits": lambda v: isinstance(v, str) and set(v) <= set(DTMF),
+    },
+    "DialRequest": {
+        "connection_id": lambda v: isinstance(v, str) and bool(v.strip()),
+        "from": lambda v: isinstance(v, str) and E164.fullmatch(v) is not None,
+        "to": lambda v: (
+            isinstance(v, str) and (E164.fullmatch(v) is not None or SIP.fullmatch(v) is not None)
+        ),
+        "answering_machine_detection": one_of(
+            {"premium", "detect", "detect_beep", "detect_words", "greeting_end", "disabled"}
+        ),
+        "audio_url": is_url,
+        "client_state": is_base64,
+        "command_id": is_str,
+        "conference_config": lambda v: isinstance(v, dict),
+        "custom_headers": sip_header_list,
+        "from_display_name": lambda v: isinstance(v, str) and len(v) <= 128,
+        "link_to": is_str,
+        "media_name": is_str,
+        "time_limit_secs": in_range(30, 14400),
+        "timeout_secs": in_range(5, 600),
+        "webhook_url": is_url,
+        "webhook_url_method": one_of(HTTP_METHOD),
+    },
+    "HangUpRequest": {
+        "client_state": is_base64,
+        "command_id": is_str,
+        "custom_headers": sip_header_list,
+    },
     "UpdateParticipantRequest": {
         "beep_enabled": one_of(BEEP),
         "end_conference_on_exit": is_bool,
@@ -212,6 +324,12 @@ TELNYX_REQUIRED: Final = {
     "JoinRequest": {"call_control_id"},
     "LeaveRequest": {"call_control_id"},
     "UnholdRequest": {"call_control_ids"},
+    "SpeakRequest": {"payload", "voice"},
+    "RecordStartRequest": {"format"},
+    "UpdateConferenceRequest": {"call_control_id", "supervisor_role"},
+    "SendDtmfRequest": {"digits"},
+    "GatherUsingAudioRequest": {"call_control_id"},
+    "DialRequest": {"connection_id", "from", "to"},
 }
 CALLBACKS: Final[Rules] = {
     "callbackUrl": is_url,
@@ -265,13 +383,38 @@ CATAPULT_RULES: Final[dict[str, Rules]] = {
         "loopEnabled": is_bool,
         "tag": is_str,
     },
+    # Update active Call, and Transfer active Call (a subset of it).
+    "UpdateCallRequest": {
+        "state": one_of(CALL_STATE),
+        "recordingEnabled": is_bool,
+        "recordingFileFormat": one_of(FORMAT),
+        "transferTo": is_phone_or_sip,
+        # `private`, the incoming call's `from` number or a Bandwidth number.
+        "transferCallerId": lambda v: (
+            v == "private" or (isinstance(v, str) and E164.fullmatch(v) is not None)
+        ),
+        # "See tab for audio": an object as `POST .../audio` takes it.
+        "whisperAudio": lambda v: (
+            isinstance(v, dict) and [] == broken_rules("catapult", "PlayAudioRequest", v)
+        ),
+        "callbackUrl": is_url,
+    },
 }
 CATAPULT_REQUIRED: Final = {
     "CreateCallRequest": {"from", "to"},
     "AddMemberRequest": {"callId"},
 }
 # Requests that change something must change something.
-AT_LEAST_ONE: Final = {"UpdateParticipantRequest", "UpdateConferenceRequest", "UpdateMemberRequest"}
+AT_LEAST_ONE: Final = {
+    "UpdateParticipantRequest",
+    "UpdateConferenceRequest",
+    "UpdateMemberRequest",
+    "UpdateCallRequest",
+}
+# Fields of a call update that only mean something in a transfer ("only considered in
+# transfer state"; the events "of the new call ... upon transferring"): the library
+# refuses them without state=transferring, where Catapult would ignore them.
+TRANSFER_ONLY: Final = ("transferTo", "transferCallerId", "whisperAudio", "callbackUrl")
 NOT_BOTH: Final = [
     ("hold_audio_url", "hold_media_name"),
     ("audio_url", "media_name"),
@@ -301,29 +444,66 @@ def broken_rules(provider: str, name: str, payload: Any) -> list[str]:
     broken += [f"{a} with {b}" for a, b in NOT_BOTH if a in payload and b in payload]
     if name == "PlayAudioRequest" and ("fileUrl" in payload) == ("sentence" in payload):
         broken.append("exactly one of fileUrl and sentence")
+    if name == "UpdateCallRequest" and provider == "catapult":
+        if payload.get("state") == "transferring":
+            if "transferTo" not in payload:
+                broken.append("a transfer must name its line in transferTo")
+        else:
+            broken += [
+                f"{key} without state=transferring" for key in TRANSFER_ONLY if key in payload
+            ]
     return broken
+
+
+def decimal_in(low: int, high: int | None) -> Callable[[str], bool]:
+    """A query value that is a decimal integer in `low..high`."""
+    return lambda v: v.isascii() and v.isdigit() and in_range(low, high)(int(v))
+
+
+# The listings, and the query rules each one's document gives.
+QUERY_RULES: Final[dict[str, dict[str, Callable[[str], bool]]]] = {
+    "ListConferencesRequest": {
+        "page[size]": decimal_in(1, 250),
+        "filter[name]": lambda _v: True,
+        "filter[status]": one_of(CONF_STATUS),
+        "region": one_of(REGION),
+    },
+    "ListParticipantsRequest": {
+        "page[size]": decimal_in(1, 250),
+        **{
+            f"filter[{flag}]": one_of({"true", "false"})
+            for flag in ("muted", "on_hold", "whispering")
+        },
+        "region": one_of(REGION),
+    },
+    # Catapult's List Calls.
+    "ListCallsRequest": {
+        "bridgeId": lambda v: PATH_ID.fullmatch(v) is not None,
+        "conferenceId": lambda v: PATH_ID.fullmatch(v) is not None,
+        "from": is_phone_or_sip,
+        "to": is_phone_or_sip,
+        "page": decimal_in(0, None),
+        "size": decimal_in(1, 1000),
+        "sortOrder": one_of(SORT_ORDER),
+    },
+}
 
 
 def broken_query_rules(name: str, query: Mapping[str, str]) -> list[str]:
     """The documented rules the query of a `name` listing breaks."""
-    page_size = in_range(1, 250)
-    rules: dict[str, Callable[[str], bool]] = {
-        "page[size]": lambda v: v.isascii() and v.isdigit() and page_size(int(v)),
-    }
-    if name == "ListConferencesRequest":
-        rules |= {
-            "filter[name]": lambda _v: True,
-            "filter[status]": one_of(CONF_STATUS),
-            "region": one_of(REGION),
-        }
-    else:
-        rules |= {
-            f"filter[{flag}]": one_of({"true", "false"})
-            for flag in ("muted", "on_hold", "whispering")
-        }
+    rules = QUERY_RULES.get(name)
+    if rules is None:
+        return [f"{name} is not a documented listing"]
     broken = [f"{key} is not documented" for key in query if key not in rules]
-    broken += [f"{k}={v!r}" for k, v in query.items() if k in rules and not rules[k](v)]
     broken += [f"{k} is not a string" for k, v in query.items() if type(v) is not str]
+    broken += [
+        f"{k}={v!r}" for k, v in query.items() if k in rules and type(v) is str and not rules[k](v)
+    ]
+    if name == "ListCallsRequest" and {"conferenceId", "bridgeId"} & set(query):
+        # By conference or bridge, the document says "pagination do not apply".
+        broken += [
+            f"{key} with conferenceId or bridgeId" for key in ("page", "size") if key in query
+        ]
     return broken
 
 
@@ -400,6 +580,10 @@ def choices(*values: str) -> st.SearchStrategy[Any]:
     return st.one_of(st.sampled_from(list(values) + near), TEXT)
 
 
+PHONE_OR_SIP: Final = st.one_of(
+    st.sampled_from([FROM, "sip:a@b.example", "sips:a@b.example", "sip:@b", "sip:a@b\n", "x"]),
+    TEXT,
+)
 NEAR: Final[dict[str, st.SearchStrategy[Any]]] = {
     "beep_enabled": choices(*BEEP),
     "region": choices(*REGION),
@@ -410,7 +594,28 @@ NEAR: Final[dict[str, st.SearchStrategy[Any]]] = {
     "gender": choices(*GENDER),
     "locale": choices(*LOCALE, "t"),
     "voice": choices("Kate", "kate", "KATE", "Luca", "Siri"),
-    "state": choices("completed", "active", "created"),
+    "state": choices("completed", "active", "created", "rejected", "transferring"),
+    "sort_order": choices(*SORT_ORDER),
+    "page": st.one_of(st.sampled_from([0, 1, 2**63 - 1]), INTS),
+    "size": st.one_of(st.sampled_from([0, 1, 25, 999, 1000, 1001]), INTS),
+    "transfer_caller_id": st.one_of(
+        st.sampled_from(["private", "Private", "private ", "", FROM, "+1", "sip:a@b.example"]),
+        TEXT,
+    ),
+    "whisper_audio": st.one_of(
+        st.sampled_from(
+            [
+                catapult.PlayAudioRequest(sentence="You have a call"),
+                catapult.PlayAudioRequest(sentence="Hi", voice="kate", gender="female"),
+                catapult.PlayAudioRequest(file_url="https://example.com/whisper.mp3"),
+                catapult.PlayAudioRequest.stop_file(),
+                catapult.PlayAudioRequest.stop_sentence(),
+                {"sentence": "Hi"},
+                {"fileUrl": "https://example.com/whisper.mp3"},
+            ]
+        ),
+        TEXT,
+    ),
     "client_state": st.one_of(
         st.binary(max_size=12).map(lambda b: base64.b64encode(b).decode()),
         st.binary(min_size=1, max_size=12).map(lambda b: base64.b64encode(b).decode().rstrip("=")),
@@ -431,10 +636,8 @@ NEAR: Final[dict[str, st.SearchStrategy[Any]]] = {
     "from_": st.one_of(
         st.sampled_from([FROM, "+1", "+0123", "15551234567", "+1555123456789012"]), TEXT
     ),
-    "to": st.one_of(
-        st.sampled_from([FROM, "sip:a@b.example", "sips:a@b.example", "sip:@b", "sip:a@b\n", "x"]),
-        TEXT,
-    ),
+    "to": PHONE_OR_SIP,
+    "transfer_to": PHONE_OR_SIP,
 }
 
 
@@ -487,8 +690,13 @@ def check(provider: str, cls: type[Any], fields: dict[str, Any]) -> None:
         assert_names_a_field(cls, fields, error)
         return
     query = getattr(request, "query", None)
-    if callable(query):
-        params = query()
+    params: dict[str, str] | None = query() if callable(query) else None
+    if isinstance(request, catapult.ListCallsRequest):
+        # What list_calls sends: its filters, and the page it starts at.
+        params = calls_query(request)
+        if request.page is not None:
+            params["page"] = str(request.page)
+    if params is not None:
         assert [] == broken_query_rules(cls.__name__, params)
         urlencode(params, quote_via=quote).encode("ascii")
         return
@@ -539,6 +747,17 @@ STRING_FIELDS: Final = [
 
 def valid_fields(cls: type[Any]) -> dict[str, Any]:
     """The smallest valid keyword fields of `cls`."""
+    telnyx_base: dict[str, Any] = {
+        "SpeakRequest": {"payload": "Hi", "voice": "Telnyx.KokoroTTS.af"},
+        "RecordStartRequest": {"format": "mp3"},
+        "UpdateConferenceRequest": {"call_control_id": CCID, "supervisor_role": "none"},
+        "SendDtmfRequest": {"digits": "1"},
+        "GatherUsingAudioRequest": {"call_control_id": CCID},
+        "DialRequest": {"connection_id": "c-1", "from_": FROM, "to": FROM},
+        "PlayRequest": {"media_name": "m"},
+    }
+    if cls.__module__.startswith("conferencing.telnyx") and cls.__name__ in telnyx_base:
+        return dict(telnyx_base[cls.__name__])
     base: dict[str, Any] = {
         "JoinRequest": {"call_control_id": CCID},
         "LeaveRequest": {"call_control_id": CCID},
@@ -549,6 +768,7 @@ def valid_fields(cls: type[Any]) -> dict[str, Any]:
         "UpdateConferenceRequest": {"mute": True},
         "UpdateMemberRequest": {"mute": True},
         "PlayAudioRequest": {"sentence": "Hello"},
+        "UpdateCallRequest": {"state": "completed"},
     }
     return dict(base.get(cls.__name__, {}))
 
@@ -621,6 +841,8 @@ async def provider_like(
         writer.write(answer(201, headers={"Location": "/v1/users/u/calls/made-1"}))
     elif line.startswith("POST /v1/"):
         writer.write(answer(200))
+    elif line.startswith("GET /v1/"):
+        writer.write(json_answer(200, []))
     elif line.startswith("PATCH "):
         writer.write(json_answer(200, {"data": TELNYX_PARTICIPANT}))
     elif line.startswith("GET /v2/"):
@@ -677,6 +899,18 @@ CALLS: Final[list[tuple[str, str, Callable[[Any, dict[str, Any]], Any], type[Any
         catapult.UpdateMemberRequest,
     ),
     ("catapult", "play_audio", lambda c, f: c.play_audio("c-1", **f), catapult.PlayAudioRequest),
+    (
+        "catapult",
+        "update_call",
+        lambda c, f: c.update_call("call-1", **f),
+        catapult.UpdateCallRequest,
+    ),
+    (
+        "catapult",
+        "list_calls",
+        lambda c, f: drain(c.list_calls(**f)),
+        catapult.ListCallsRequest,
+    ),
 ]
 
 
@@ -732,6 +966,139 @@ async def test_what_reaches_the_wire_obeys_the_docs(
     assert given_names - {"commandId", "command_id"} >= set(payload) - {"command_id"}
 
 
+# The examples of Bandwidth's Update active Call, Transfer active Call and List Calls
+# pages: what the client is given, and the body (or query) the page shows.
+CALL_EXAMPLES: Final[list[tuple[str, Callable[[Any], Any], dict[str, Any]]]] = [
+    ("answer", lambda c: c.update_call("call-1", state="active"), {"state": "active"}),
+    ("hang up", lambda c: c.hang_up("call-1"), {"state": "completed"}),
+    (
+        "recording on",
+        lambda c: c.update_call("call-1", recording_enabled=True),
+        {"recordingEnabled": True},
+    ),
+    (
+        "recording off",
+        lambda c: c.update_call("call-1", recording_enabled=False),
+        {"recordingEnabled": False},
+    ),
+    ("reject", lambda c: c.update_call("call-1", state="rejected"), {"state": "rejected"}),
+    (
+        "transfer",
+        lambda c: c.update_call("call-1", state="transferring", transfer_to="+19192223333"),
+        {"state": "transferring", "transferTo": "+19192223333"},
+    ),
+    (
+        "transfer with whisper",
+        lambda c: c.update_call(
+            "call-1",
+            state="transferring",
+            transfer_caller_id="private",
+            transfer_to="+18382947878",
+            whisper_audio=catapult.PlayAudioRequest(sentence="Hello! You have an incoming call"),
+        ),
+        {
+            "state": "transferring",
+            "transferCallerId": "private",
+            "transferTo": "+18382947878",
+            "whisperAudio": {"sentence": "Hello! You have an incoming call"},
+        },
+    ),
+    ("list", lambda c: drain(c.list_calls()), {"page": "0", "size": "25"}),
+    (
+        "list by from",
+        lambda c: drain(c.list_calls(from_="+19195551212")),
+        {"from": "+19195551212", "page": "0", "size": "25"},
+    ),
+    (
+        "list by conference",
+        lambda c: drain(c.list_calls(conference_id="conf-1", sort_order="asc")),
+        {"conferenceId": "conf-1", "sortOrder": "asc"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"), [c[1:] for c in CALL_EXAMPLES], ids=[c[0] for c in CALL_EXAMPLES]
+)
+async def test_the_call_documents_examples_are_sent_as_written(
+    serve: ServeFn, call: Callable[[Any], Any], expected: dict[str, Any]
+) -> None:
+    """Each example of the call pages is accepted and reaches the wire exactly as the page shows."""
+    server = await serve(provider_like)
+    async with asyncio.timeout(BOUND), SessionPool(timeout=BOUND) as pool:
+        await call(catapult_client(server, pool))
+    assert 1 == len(server.requests)
+    sent = server.requests[0]
+    path, _, query = sent.target.partition("?")
+    if sent.method == "GET":
+        assert path.endswith("/calls")
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        assert expected == params
+        assert [] == broken_query_rules("ListCallsRequest", params)
+    else:
+        assert ("POST", "/calls/call-1") == (sent.method, path[path.rindex("/calls/") :])
+        assert expected == sent.json()
+        assert [] == broken_rules("catapult", "UpdateCallRequest", sent.json())
+
+
+# The library's stricter rules: what Catapult would ignore, or page wrongly, is refused.
+# Each with the field named and the wire form the oracle must find broken.
+CALL_REFUSALS: Final[list[tuple[str, Callable[[Any], Any], str | None, dict[str, Any]]]] = [
+    (
+        "transfer without transferTo",
+        lambda c: c.update_call("call-1", state="transferring"),
+        "transfer_to",
+        {"state": "transferring"},
+    ),
+    (
+        "transferTo without transferring",
+        lambda c: c.update_call("call-1", transfer_to=FROM),
+        "transfer_to",
+        {"transferTo": FROM},
+    ),
+    (
+        "callbackUrl on a hang-up",
+        lambda c: c.update_call("call-1", state="completed", callback_url="https://example.com/e"),
+        "callback_url",
+        {"state": "completed", "callbackUrl": "https://example.com/e"},
+    ),
+    ("an empty update", lambda c: c.update_call("call-1"), None, {}),
+    ("size 0", lambda c: drain(c.list_calls(size=0)), "size", {"size": "0"}),
+    ("size 1001", lambda c: drain(c.list_calls(size=1001)), "size", {"size": "1001"}),
+    (
+        "page by conference",
+        lambda c: drain(c.list_calls(conference_id="conf-1", page=1)),
+        "page",
+        {"conferenceId": "conf-1", "page": "1"},
+    ),
+    (
+        "size by bridge",
+        lambda c: drain(c.list_calls(bridge_id="b-1", size=10)),
+        "size",
+        {"bridgeId": "b-1", "size": "10"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "wire"), [c[1:] for c in CALL_REFUSALS], ids=[c[0] for c in CALL_REFUSALS]
+)
+async def test_the_stricter_call_rules_refuse_before_sending(
+    serve: ServeFn, call: Callable[[Any], Any], field: str | None, wire: dict[str, Any]
+) -> None:
+    """What the oracle finds broken in a call update or listing is refused, naming the field."""
+    if "size" in wire or "page" in wire:
+        assert [] != broken_query_rules("ListCallsRequest", wire)
+    else:
+        assert [] != broken_rules("catapult", "UpdateCallRequest", wire)
+    server = await serve(provider_like)
+    async with asyncio.timeout(BOUND), SessionPool(timeout=BOUND) as pool:
+        with pytest.raises(ValidationError) as caught:
+            await call(catapult_client(server, pool))
+    assert field == caught.value.field
+    assert [] == server.requests
+
+
 def test_every_request_class_is_fuzzed() -> None:
     """Every request class the packages export now is fuzzed here (new ones join by themselves)."""
     names = {cls.__name__ for _, cls in CLASSES}
@@ -751,11 +1118,10 @@ def test_every_request_class_is_fuzzed() -> None:
         "UpdateConferenceRequest",
         "UpdateMemberRequest",
         "PlayAudioRequest",
+        "UpdateCallRequest",
+        "ListCallsRequest",
     } <= names
-    assert names <= set(TELNYX_RULES) | set(CATAPULT_RULES) | {
-        "ListConferencesRequest",
-        "ListParticipantsRequest",
-    }
+    assert names <= set(TELNYX_RULES) | set(CATAPULT_RULES) | set(QUERY_RULES)
 
 
 async def creates_answered(

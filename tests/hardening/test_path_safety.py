@@ -126,6 +126,83 @@ PATHS: Final[list[tuple[str, str, str, Call, str]]] = [
         "/v2/conferences/c-1/participants/{}",
     ),
     (
+        "telnyx",
+        "play",
+        "conference_id",
+        lambda c, i: c.play(i, media_name="m"),
+        "/v2/conferences/{}/actions/play",
+    ),
+    (
+        "telnyx",
+        "stop",
+        "conference_id",
+        lambda c, i: c.stop(i),
+        "/v2/conferences/{}/actions/stop",
+    ),
+    (
+        "telnyx",
+        "speak",
+        "conference_id",
+        lambda c, i: c.speak(i, payload="Hi", voice="v"),
+        "/v2/conferences/{}/actions/speak",
+    ),
+    (
+        "telnyx",
+        "record_start",
+        "conference_id",
+        lambda c, i: c.record_start(i, format="mp3"),
+        "/v2/conferences/{}/actions/record_start",
+    ),
+    (
+        "telnyx",
+        "record_stop",
+        "conference_id",
+        lambda c, i: c.record_stop(i),
+        "/v2/conferences/{}/actions/record_stop",
+    ),
+    (
+        "telnyx",
+        "record_pause",
+        "conference_id",
+        lambda c, i: c.record_pause(i),
+        "/v2/conferences/{}/actions/record_pause",
+    ),
+    (
+        "telnyx",
+        "record_resume",
+        "conference_id",
+        lambda c, i: c.record_resume(i),
+        "/v2/conferences/{}/actions/record_resume",
+    ),
+    (
+        "telnyx",
+        "update_conference",
+        "conference_id",
+        lambda c, i: c.update_conference(i, CCID, supervisor_role="none"),
+        "/v2/conferences/{}/actions/update",
+    ),
+    (
+        "telnyx",
+        "send_dtmf",
+        "conference_id",
+        lambda c, i: c.send_dtmf(i, digits="1"),
+        "/v2/conferences/{}/actions/send_dtmf",
+    ),
+    (
+        "telnyx",
+        "gather_using_audio",
+        "conference_id",
+        lambda c, i: c.gather_using_audio(i, CCID, media_name="m"),
+        "/v2/conferences/{}/actions/gather_using_audio",
+    ),
+    (
+        "telnyx",
+        "hang_up",
+        "call_control_id",
+        lambda c, i: c.hang_up(i),
+        "/v2/calls/{}/actions/hangup",
+    ),
+    (
         "catapult",
         "get_conference",
         "conference_id",
@@ -195,10 +272,19 @@ PATHS: Final[list[tuple[str, str, str, Call, str]]] = [
         lambda c, i: c.play_audio("c-1", sentence="Hello", member_id=i),
         "/conferences/c-1/members/{}/audio",
     ),
+    ("catapult", "get_call", "call_id", lambda c, i: c.get_call(i), "/calls/{}"),
+    (
+        "catapult",
+        "update_call",
+        "call_id",
+        lambda c, i: c.update_call(i, state="completed"),
+        "/calls/{}",
+    ),
+    ("catapult", "hang_up", "call_id", lambda c, i: c.hang_up(i), "/calls/{}"),
 ]
 PATH_IDS: Final = [f"{kind}.{method}.{param}" for kind, method, param, _, _ in PATHS]
 
-# Ids sent in a body, which a Catapult path will name later.
+# Ids sent in a body (or a listing's query), which a Catapult path will name later.
 BODY_IDS: Final[list[tuple[str, str, Call]]] = [
     (
         "create_call",
@@ -208,6 +294,8 @@ BODY_IDS: Final[list[tuple[str, str, Call]]] = [
     ("create_call", "bridge_id", lambda c, i: c.create_call(from_=FROM, to=FROM, bridge_id=i)),
     ("add_member(positional)", "call_id", lambda c, i: c.add_member("c-1", i)),
     ("add_member", "call_id", lambda c, i: c.add_member("c-1", call_id=i)),
+    ("list_calls", "conference_id", lambda c, i: drain(c.list_calls(conference_id=i))),
+    ("list_calls", "bridge_id", lambda c, i: drain(c.list_calls(bridge_id=i))),
 ]
 
 HOSTILE_IDS: Final[list[object]] = [
@@ -276,7 +364,7 @@ async def provider_like(
             data = json_answer(200, {"data": {"result": "ok"}})
     elif method == "POST" and path.endswith(("/members", "/calls")):
         data = answer(201, headers={"Location": "/v1/users/u/calls/new-1"})
-    elif method == "GET" and path.endswith("/members"):
+    elif method == "GET" and (path.endswith("/members") or path == f"/v1/users/{USER_ID}/calls"):
         data = json_answer(200, [])
     elif method == "GET" and "/members/" in path:
         data = json_answer(200, {"id": "m-1", "state": "active"})
@@ -382,6 +470,11 @@ async def test_an_accepted_id_reaches_exactly_its_resource(
     assert full_path(kind, template, value) == server.requests[0].target.split("?", 1)[0]
 
 
+# Ids that only ever travel in a JSON body (`dial_conference_call`'s `connection_id`
+# goes into each `DialRequest`), never in a URL.
+BODY_ONLY_IDS: Final = {"call_control_id", "connection_id"}
+
+
 def test_every_id_in_a_url_is_in_the_table() -> None:
     """Each public client method taking an id is covered here (add a new one to PATHS)."""
     covered = {(kind, method, param) for kind, method, param, _, _ in PATHS}
@@ -392,7 +485,7 @@ def test_every_id_in_a_url_is_in_the_table() -> None:
             if name.startswith("_"):
                 continue
             for param in inspect.signature(function).parameters:
-                if param.endswith("_id") and param != "call_control_id":
+                if param.endswith("_id") and param not in BODY_ONLY_IDS:
                     found.add((kind, name, param))
     assert set() == found - covered
 

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp import web
 
 from conferencing import (
     CatapultClient,
@@ -186,6 +187,10 @@ async def test_catapult_callbacks_of_conferences_calls_and_members_arrive_checke
             callback_url=callback,
             callback_http_method="GET",
         )
+        # Only an answered call can be a member: its `answer` callback says when.
+        await receiver.wait_for(
+            lambda e: isinstance(e, catapult.AnswerEvent) and e.call_id == call.id, timeout=10
+        )
         member = await cp.add_member(conference.id, call.id)
         await cp.update_member(conference.id, member.id, mute=True)
         await cp.update_conference(conference.id, state="completed")
@@ -251,3 +256,55 @@ async def test_the_threaded_receivers_serve_async_tests_too() -> None:
             lambda e: e.event_type == "conference.participant.joined", timeout=10
         )
     assert ("conference.participant.joined", None, "v3:a") == (_leg(event)[0], None, _leg(event)[2])
+
+
+async def test_the_official_sdk_verifies_the_emulators_signed_webhooks(
+    emu: Emulator, pool: SessionPool
+) -> None:
+    """Telnyx's own SDK (PyNaCl, not our code) accepts every event, and refuses a changed byte."""
+    import telnyx as official  # noqa: PLC0415 - the official SDK, not our `telnyx` module
+
+    delivered: list[tuple[bytes, dict[str, str]]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        delivered.append((await request.read(), dict(request.headers)))
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/hooks", record)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        emu.webhook_url = f"http://127.0.0.1:{runner.addresses[0][1]}/hooks"
+        tx = _tx(emu, pool)
+        conference = await tx.create_conference(call_control_id="v3:a", name="sdk")
+        await tx.join(conference.id, "v3:b")
+        emu.hang_up_telnyx_call("v3:b")
+        await tx.end_conference(conference.id)
+        await emu.deliveries_settled(timeout=10)
+    finally:
+        await runner.cleanup()
+
+    sdk = official.Telnyx(api_key="unused")
+    kinds = [
+        sdk.webhooks.unwrap(
+            body.decode(), headers=headers, key=emu.telnyx_public_key
+        ).data.event_type  # type: ignore[union-attr]
+        for body, headers in delivered
+    ]
+    assert {
+        "conference.created",
+        "conference.participant.joined",
+        "conference.participant.left",
+        "call.hangup",
+        "conference.ended",
+    } == set(kinds)
+    body, headers = delivered[0]
+    with pytest.raises(ValueError, match=r"[Ss]ignature"):
+        sdk.webhooks.unwrap(
+            body.decode().replace("conference", "c0nference", 1),
+            headers=headers,
+            key=emu.telnyx_public_key,
+        )

@@ -1,4 +1,4 @@
-"""Lazy iteration over Telnyx's paged listings."""
+"""Lazy iteration over paged listings, whatever the provider."""
 
 from __future__ import annotations
 
@@ -6,15 +6,29 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Generic, Self, TypeVar
 
-from ._models import PageMeta
+import attrs
 
-__all__ = ["Pages"]
+__all__ = ["PageMeta", "Pages"]
 
 _T = TypeVar("_T")
 
 
+@attrs.frozen
+class PageMeta:
+    """Where a page of a listing stands: its number and size, and the totals when known.
+
+    Telnyx answers all four; Catapult none, so its listings fill in what
+    they know (`total_pages` None once a short page shows the end is near).
+    """
+
+    page_number: int | None = None
+    page_size: int | None = None
+    total_pages: int | None = None
+    total_results: int | None = None
+
+
 class Pages(Generic[_T]):
-    """The items of a Telnyx listing, fetched a page at a time as you iterate.
+    """The items of a listing, fetched a page at a time as you iterate.
 
     `async for item in pages:` asks for page 1, yields its items, then asks
     for page 2 only when they are used up, and so on; it stops after the
