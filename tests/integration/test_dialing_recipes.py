@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -137,3 +138,33 @@ async def test_catapult_recipe_hangs_up_a_call_that_never_answers(
     assert catapult.STEP_ANSWER == silent.failed_step
     assert [] == [c for c in emu.catapult_calls() if c["state"] == "started"]
     assert 2 == len(result.joined)
+
+
+async def test_a_cancelled_telnyx_dialing_hangs_up_every_leg_it_placed(
+    emu: Emulator, pool: SessionPool
+) -> None:
+    """Cancelled while phones ring, the recipe hangs them all up before it gives way."""
+    emu.set_call_outcome(ANSWERS, "no_answer")
+    tx = TelnyxClient(api_key=emu.telnyx_api_key, base_url=emu.telnyx_url, pool=pool)
+    decoder = telnyx.webhook_decoder(emu.telnyx_public_key)
+    async with WebhookReceiver(decoder) as events, events.serve() as url:
+        emu.webhook_url = url
+        recipe = asyncio.create_task(
+            tx.dial_conference_call(
+                events=events,
+                connection_id="1494404757140276705",
+                from_=HOST,
+                to=[ANSWERS, SILENT],
+                name="cancelled",
+                timeout_secs=600,  # rings 6 s on the emulator: longer than this test
+            )
+        )
+        async with asyncio.timeout(10):
+            while len(emu.telnyx_calls()) < 2:  # noqa: ASYNC110 - polls the emulator
+                await asyncio.sleep(0.01)
+        recipe.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await recipe
+
+    assert 2 == len(emu.telnyx_calls())
+    assert [] == [c for c in emu.telnyx_calls() if c.get("state") not in {"hangup", "ended"}]
