@@ -14,14 +14,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import Generic, Self, TypeVar
 
 from conferencing import WebhookReceiver, catapult, telnyx
 from conferencing._delivery import HasEventId
 from conferencing.emulator._app import Emulator
+from conferencing.emulator._thread import LoopThread
 
 __all__ = ["EmulatorWebhooks", "ThreadedReceiver"]
 
@@ -84,62 +84,33 @@ class EmulatorWebhooks:
 
     def __init__(self, emulator: Emulator, *, timeout: float = 10.0) -> None:
         self._emulator = emulator
-        self._timeout = timeout
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
+        self._thread = LoopThread("conferencing-webhooks", timeout=timeout)
         self.telnyx: ThreadedReceiver[telnyx.Event]
         self.catapult: ThreadedReceiver[catapult.Callback]
 
     def start(self) -> Self:
         """Start the receivers and point the emulator's Telnyx webhooks at them."""
-        if self._thread is not None:
-            raise RuntimeError("the receivers are already running")
-        ready = threading.Event()
-        failures: list[BaseException] = []
-        thread = threading.Thread(
-            target=lambda: asyncio.run(self._main(ready, failures)),
-            name="conferencing-webhooks",
-            daemon=True,
-        )
-        thread.start()
-        if not ready.wait(self._timeout):
-            raise RuntimeError(f"the webhook receivers did not start within {self._timeout} s")
-        if failures:
-            thread.join(self._timeout)
-            raise failures[0]
-        self._thread = thread
+        self._thread.start(self._serve)
         self._emulator.webhook_url = self.telnyx.url
         return self
 
-    async def _main(self, ready: threading.Event, failures: list[BaseException]) -> None:
+    @contextlib.asynccontextmanager
+    async def _serve(self) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
-        self._loop = loop
-        self._stopping = asyncio.Event()
-        try:
-            async with contextlib.AsyncExitStack() as stack:
-                tx = await stack.enter_async_context(
-                    WebhookReceiver(telnyx.webhook_decoder(self._emulator.telnyx_public_key))
-                )
-                cp = await stack.enter_async_context(WebhookReceiver(catapult.callback_decoder()))
-                self.telnyx = ThreadedReceiver(tx, loop)
-                self.catapult = ThreadedReceiver(cp, loop)
-                self.telnyx.url = await stack.enter_async_context(tx.serve(path="/telnyx"))
-                self.catapult.url = await stack.enter_async_context(cp.serve(path="/catapult"))
-                ready.set()
-                await self._stopping.wait()
-        except BaseException as exc:  # noqa: BLE001 - handed to the starting thread
-            failures.append(exc)
-            ready.set()
+        async with contextlib.AsyncExitStack() as stack:
+            tx = await stack.enter_async_context(
+                WebhookReceiver(telnyx.webhook_decoder(self._emulator.telnyx_public_key))
+            )
+            cp = await stack.enter_async_context(WebhookReceiver(catapult.callback_decoder()))
+            self.telnyx = ThreadedReceiver(tx, loop)
+            self.catapult = ThreadedReceiver(cp, loop)
+            self.telnyx.url = await stack.enter_async_context(tx.serve(path="/telnyx"))
+            self.catapult.url = await stack.enter_async_context(cp.serve(path="/catapult"))
+            yield
 
     def stop(self) -> None:
         """Stop the receivers; stopping twice is fine."""
-        thread, self._thread = self._thread, None
-        if thread is None:
-            return
-        if self._loop is not None and self._stopping is not None:
-            self._loop.call_soon_threadsafe(self._stopping.set)
-        thread.join(self._timeout)
+        self._thread.stop()
 
     def __enter__(self) -> Self:
         """Start, and hand back the running receivers."""
