@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -14,10 +18,13 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from conferencing import (
+    DEFAULT_RETRY,
     AuthenticationError,
+    CallNotAnsweredError,
     ConferenceFullError,
     NotFoundError,
     PermissionDeniedError,
+    RetryPolicy,
     ValidationError,
     catapult,
 )
@@ -453,27 +460,73 @@ async def test_recipe_checks_every_request_before_sending_any(
     assert not http.requests
 
 
-def _recipe_server(
-    http: aioresponses,
-    *,
-    refuse_call_to: str | None = None,
-    refuse_member_for: str | None = None,
-) -> None:
-    """Serve the recipe: one conference, a call per callee, a member per call."""
-    http.post(CONFERENCES, **created("/v1/users/u-1/conferences/conf-9"))
+LISTING = f"{CALLS}?conferenceId=conf-9"
+ONE_CALL = re.compile(rf"^{re.escape(CALLS)}/[^/?]+$")
 
-    def call(_url: URL, **kwargs: Any) -> CallbackResult:
+
+class _Switchboard:
+    """Serves the recipe: one conference, a call per callee, its answer, a member per call.
+
+    `states` gives a call, by id, the state each look at the conference's
+    calls reports for it in turn (the last repeats); calls not named answer
+    at once, and calls in `unlisted` are never reported. `listing` answers
+    the looks instead of `self.listing`.
+    """
+
+    def __init__(
+        self,
+        http: aioresponses,
+        *,
+        refuse_call_to: str | None = None,
+        refuse_member_for: str | None = None,
+        states: Mapping[str, Sequence[str]] | None = None,
+        unlisted: frozenset[str] = frozenset(),
+        listing: Callable[..., Any] | None = None,
+    ) -> None:
+        self.refuse_call_to = refuse_call_to
+        self.refuse_member_for = refuse_member_for
+        self.states = dict(states or {})
+        self.unlisted = unlisted
+        #: The ids of the calls created, in order.
+        self.created: list[str] = []
+        #: How many looks have reported each call.
+        self.looks: dict[str, int] = {}
+        #: The state last reported for each call.
+        self.reported: dict[str, str] = {}
+        #: For each member request, by call id, the state last reported for the call.
+        self.state_at_member: dict[str, str | None] = {}
+        http.post(CONFERENCES, **created("/v1/users/u-1/conferences/conf-9"))
+        http.post(CALLS, callback=self.call, repeat=True)
+        http.get(LISTING, callback=listing or self.listing, repeat=True)
+        http.post(f"{CONFERENCES}/conf-9/members", callback=self.member, repeat=True)
+        # The recipe hangs up a call it could not seat, or that kept ringing.
+        http.post(ONE_CALL, repeat=True)
+
+    def call(self, _url: URL, **kwargs: Any) -> CallbackResult:
         to = json.loads(kwargs["data"])["to"]
-        if to == refuse_call_to:
+        if to == self.refuse_call_to:
             return CallbackResult(
                 status=403,
                 payload={"category": "forbidden", "code": "invalid-call-to-number"},
             )
+        self.created.append(f"c{to}")
         return CallbackResult(status=201, headers={"Location": f"/v1/users/u-1/calls/c{to}"})
 
-    def member(_url: URL, **kwargs: Any) -> CallbackResult:
+    def listing(self, _url: URL, **_kwargs: Any) -> CallbackResult:
+        calls = []
+        for call_id in self.created:
+            if call_id in self.unlisted:
+                continue
+            seen = self.looks[call_id] = self.looks.get(call_id, 0) + 1
+            states = self.states.get(call_id, ["active"])
+            state = self.reported[call_id] = states[min(seen, len(states)) - 1]
+            calls.append({"id": call_id, "state": state, "conferenceId": "conf-9"})
+        return CallbackResult(body=json.dumps(calls))
+
+    def member(self, _url: URL, **kwargs: Any) -> CallbackResult:
         call_id = json.loads(kwargs["data"])["callId"]
-        if call_id == refuse_member_for:
+        self.state_at_member[call_id] = self.reported.get(call_id)
+        if call_id == self.refuse_member_for:
             return CallbackResult(
                 status=403,
                 payload={"category": "limit", "code": "conference-max-members"},
@@ -482,15 +535,32 @@ def _recipe_server(
             status=201, headers={"Location": f"/v1/users/u-1/conferences/conf-9/members/m{call_id}"}
         )
 
-    http.post(CALLS, callback=call, repeat=True)
-    http.post(f"{CONFERENCES}/conf-9/members", callback=member, repeat=True)
+
+def listings(http: aioresponses) -> list[dict[str, str]]:
+    """The query of every `GET /calls`, decoded, in order."""
+    return [
+        dict(url.query)
+        for (method, url), calls in http.requests.items()
+        for _ in calls
+        if method == "GET" and url.path == URL(CALLS).path
+    ]
+
+
+def hang_ups(http: aioresponses) -> dict[str, list[Any]]:
+    """The bodies POSTed to each `/calls/{callId}`, by call id."""
+    return {
+        url.name: [json.loads(c.kwargs["data"]) for c in calls]
+        for (method, url), calls in http.requests.items()
+        if method == "POST" and ONE_CALL.match(str(url))
+    }
 
 
 async def test_recipe_creates_the_conference_then_a_call_and_member_per_callee(
     cp: CatapultClient, http: aioresponses
 ) -> None:
-    """Each callee gets a call with conferenceId and from the host, then a member for that call."""
-    _recipe_server(http)
+    """Each callee gets a call with conferenceId and from the host, then a member once answered."""
+    ringing_twice = ["started", "started", "active"]
+    board = _Switchboard(http, states={f"c{n}": ringing_twice for n in CALLEES})
 
     result = await cp.start_conference_call(
         from_=HOST,
@@ -512,13 +582,22 @@ async def test_recipe_creates_the_conference_then_a_call_and_member_per_callee(
     }
     members = sent(http, "POST", f"{CONFERENCES}/conf-9/members")
     assert {(f"c{n}", True) for n in CALLEES} == {(m["callId"], m["joinTone"]) for m in members}
+    # Each call was added only once a look had reported it answered, after two ringing.
+    assert {f"c{n}": "active" for n in CALLEES} == board.state_at_member
+    assert {f"c{n}": 3 for n in CALLEES} == board.looks
+    assert [{"conferenceId": "conf-9"}] * 3 == listings(http)
+    assert {} == hang_ups(http)
+    assert () == result.orphaned
 
 
 async def test_recipe_reports_each_failed_leg_and_where_it_failed(
     cp: CatapultClient, http: aioresponses
 ) -> None:
-    """A refused call and a refused member are reported per callee; the rest go on."""
-    _recipe_server(http, refuse_call_to=CALLEES[0], refuse_member_for=f"c{CALLEES[1]}")
+    """A refused call and a refused member are reported per callee; the rest go on.
+
+    The call whose member was refused is hung up, and its outcome says so.
+    """
+    _Switchboard(http, refuse_call_to=CALLEES[0], refuse_member_for=f"c{CALLEES[1]}")
 
     result = await cp.start_conference_call(from_=HOST, to=CALLEES)
 
@@ -534,6 +613,150 @@ async def test_recipe_reports_each_failed_leg_and_where_it_failed(
     )
     assert isinstance(second.error, ConferenceFullError)
     assert second.member is None
+    assert (True, None, False) == (second.hung_up, second.hang_up_error, second.orphaned)
+    assert (False, None) == (first.hung_up, first.hang_up_error)
+    assert {f"c{CALLEES[1]}": [{"state": "completed"}]} == hang_ups(http)
+
+
+async def test_recipe_reports_a_rejected_call_and_does_not_hang_it_up(
+    cp: CatapultClient, http: aioresponses
+) -> None:
+    """A call that ends unanswered fails at the answer step, is neither hung up nor added."""
+    rejected = f"c{CALLEES[1]}"
+    board = _Switchboard(http, states={rejected: ["started", "rejected"]})
+
+    result = await cp.start_conference_call(from_=HOST, to=CALLEES)
+
+    first, second, third = result.callees
+    assert [first, third] == list(result.joined)
+    assert [second] == list(result.failed)
+    assert (catapult.STEP_ANSWER, None) == (second.failed_step, second.member)
+    assert catapult.CallRef(id=rejected, location=f"/v1/users/u-1/calls/{rejected}") == second.call
+    assert isinstance(second.error, CallNotAnsweredError)
+    assert (rejected, "rejected") == (second.error.call_id, second.error.state)
+    assert f"call {rejected} was not answered: it ended unanswered (state rejected)" == str(
+        second.error
+    )
+    assert (False, None) == (second.hung_up, second.hang_up_error)
+    assert (False, ()) == (second.orphaned, result.orphaned)  # it is over: nothing to end
+    assert {} == hang_ups(http)
+    assert {f"c{CALLEES[0]}": "active", f"c{CALLEES[2]}": "active"} == board.state_at_member
+    members = sent(http, "POST", f"{CONFERENCES}/conf-9/members")
+    assert {f"c{CALLEES[0]}", f"c{CALLEES[2]}"} == {m["callId"] for m in members}
+    assert 2 == board.looks[rejected]
+
+
+@pytest.mark.parametrize(
+    ("state", "why"),
+    [
+        ("started", "it still rang after 1.1 s and was hung up"),
+        (None, "its state could not be read within 1.1 s; it was hung up"),
+    ],
+    ids=["ringing", "never-listed"],
+)
+async def test_recipe_hangs_up_a_call_still_ringing_past_its_call_timeout(
+    cp: CatapultClient,
+    http: aioresponses,
+    monkeypatch: pytest.MonkeyPatch,
+    state: str | None,
+    why: str,
+) -> None:
+    """A call ringing (or never listed) past call_timeout plus the grace is hung up, not added."""
+    monkeypatch.setattr("conferencing.catapult._recipe._GRACE", 0.1)
+    ringing = f"c{CALLEES[2]}"  # reported ringing at every look, or (state None) never listed
+    board = _Switchboard(
+        http,
+        states={ringing: ["started"]},
+        unlisted=frozenset() if state else frozenset({ringing}),
+    )
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+
+    result = await cp.start_conference_call(
+        from_=HOST, to=CALLEES, call_options={"call_timeout": 1}
+    )
+
+    elapsed = loop.time() - began
+    first, second, third = result.callees
+    assert [first, second] == list(result.joined)
+    assert (catapult.STEP_ANSWER, None) == (third.failed_step, third.member)
+    assert isinstance(third.error, CallNotAnsweredError)
+    assert (ringing, state) == (third.error.call_id, third.error.state)
+    assert f"call {ringing} was not answered: {why}" == str(third.error)
+    assert (True, None, False) == (third.hung_up, third.hang_up_error, third.orphaned)
+    assert () == result.orphaned
+    assert {ringing: [{"state": "completed"}]} == hang_ups(http)
+    assert {f"c{CALLEES[0]}", f"c{CALLEES[1]}"} == set(board.state_at_member)
+    assert 1.1 <= elapsed < 2.0
+    assert all({"conferenceId": "conf-9"} == query for query in listings(http))
+
+
+@pytest.mark.parametrize("retry", [None, DEFAULT_RETRY], ids=["no-retry", "default-retry"])
+async def test_recipe_waits_as_told_when_looking_is_rate_limited(
+    http: aioresponses, retry: RetryPolicy | None
+) -> None:
+    """A 429 on the look at the calls is waited out (X-RateLimit-Reset), then looking succeeds."""
+    board: _Switchboard
+    looked_at: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    def listing(url: URL, **kwargs: Any) -> CallbackResult:
+        looked_at.append(loop.time())
+        if len(looked_at) == 1:
+            reset = int((time.time() + 0.4) * 1000)
+            return CallbackResult(
+                status=429,
+                headers={"X-RateLimit-Reset": str(reset)},
+                payload={"category": "too-many-requests", "code": "rate-limit-exceeded"},
+            )
+        return board.listing(url, **kwargs)
+
+    board = _Switchboard(http, listing=listing)
+
+    async with CatapultClient(
+        user_id="u-1",
+        api_token="tok",  # noqa: S106
+        api_secret="sec",  # noqa: S106
+        retry=retry,
+    ) as client:
+        result = await client.start_conference_call(from_=HOST, to=CALLEES)
+
+    assert result.ok
+    assert 2 == len(looked_at)
+    assert looked_at[1] - looked_at[0] >= 0.35
+    assert [{"conferenceId": "conf-9"}] * 2 == listings(http)
+    assert {f"c{n}": "active" for n in CALLEES} == board.state_at_member
+
+
+async def test_recipe_keeps_looking_when_a_look_fails(
+    http: aioresponses, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A look that fails otherwise is logged and the next one, a moment later, is used."""
+    board: _Switchboard
+    looks = 0
+
+    def listing(url: URL, **kwargs: Any) -> CallbackResult:
+        nonlocal looks
+        looks += 1
+        if looks == 1:
+            return CallbackResult(status=500, payload={"category": "backend"})
+        return board.listing(url, **kwargs)
+
+    board = _Switchboard(http, listing=listing)
+
+    async with CatapultClient(
+        user_id="u-1",
+        api_token="tok",  # noqa: S106
+        api_secret="sec",  # noqa: S106
+        retry=None,
+    ) as client:
+        result = await client.start_conference_call(from_=HOST, to=CALLEES)
+
+    assert result.ok
+    assert 2 == looks
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert 1 == len(warnings)
+    assert warnings[0].startswith("could not list conference conf-9's calls: ")
 
 
 async def test_recipe_raises_when_the_conference_cannot_be_created(
@@ -549,14 +772,16 @@ async def test_recipe_raises_when_the_conference_cannot_be_created(
 
 
 async def test_recipe_accepts_twenty_callees(cp: CatapultClient, http: aioresponses) -> None:
-    """Exactly 20 callees is allowed and all 20 become members."""
-    _recipe_server(http)
+    """Exactly 20 callees is allowed and all 20 become members, once answered."""
+    board = _Switchboard(http)
     to = [f"+1555333{i:04d}" for i in range(20)]
 
     result = await cp.start_conference_call(from_=HOST, to=to)
 
     assert 20 == len(result.joined)
     assert 20 == len(sent(http, "POST", f"{CONFERENCES}/conf-9/members"))
+    assert {f"c{n}": "active" for n in to} == board.state_at_member
+    assert {} == hang_ups(http)
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,8 @@ STEP_ADD_MEMBER: Final = "add_member"
 _DEFAULT_CALL_TIMEOUT: Final = 60
 #: How long past a call's `call_timeout` to keep looking before giving up on it.
 _GRACE: Final = 15.0
+#: The longest a 429's reset time makes the watcher pause (a leg's own patience still rules).
+_MAX_PAUSE: Final = 60.0
 #: Seconds between looks at the conference's calls: soon at first, then every second.
 _POLL_INTERVALS: Final = (0.05, 0.1, 0.2, 0.5, 1.0)
 
@@ -278,6 +280,7 @@ class _Answers:
         self._waiting[call_id] = future
         if self._poller is None or self._poller.done():
             self._poller = asyncio.create_task(self._poll(), name="conferencing-catapult-answers")
+            self._poller.add_done_callback(self._poller_ended)
         try:
             async with asyncio.timeout(patience):
                 return await future
@@ -285,6 +288,15 @@ class _Answers:
             return self._last.get(call_id)
         finally:
             self._waiting.pop(call_id, None)
+
+    def _poller_ended(self, poller: asyncio.Task[None]) -> None:
+        """A poller that died of a bug fails its waiters now, rather than after their patience."""
+        error = None if poller.cancelled() else poller.exception()
+        if error is None:
+            return
+        for future in self._waiting.values():
+            if not future.done():
+                future.set_exception(error)
 
     async def _poll(self) -> None:
         intervals = iter(_POLL_INTERVALS)
@@ -298,7 +310,7 @@ class _Answers:
                 ]
             except RateLimitError as exc:
                 # Looking shares `/calls`' budget with creating calls: wait as told.
-                pause = exc.retry_after or 0.0
+                pause = min(exc.retry_after or 0.0, _MAX_PAUSE)
                 continue
             except ConferencingError as exc:
                 _log.warning("could not list conference %s's calls: %s", self._conference_id, exc)
