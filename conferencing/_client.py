@@ -265,7 +265,7 @@ class BaseClient:
     def _limiter(self, pool: SessionPool, url: str) -> AsyncLimiter:
         """The pool's bucket for this account and the endpoint family `url` belongs to."""
         family = url[len(self._family_prefix) :].split("/", 1)[0].split("?", 1)[0]
-        return pool.limiter(self._origin, self._account, family)
+        return pool._limiter(self._origin, self._account, family)  # noqa: SLF001 - the pool's own
 
     async def aclose(self) -> None:
         """Close the client, and its pool if it owns one; calling it again does nothing."""

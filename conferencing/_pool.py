@@ -294,7 +294,7 @@ class SessionPool:
                 "account the same rate_limit"
             )
 
-    def limiter(self, origin: str, account: str, family: str) -> AsyncLimiter:
+    def _limiter(self, origin: str, account: str, family: str) -> AsyncLimiter:
         """The bucket of one endpoint family of an account `pace` was called for."""
         key = (origin, account, family)
         found = self._limiters.get(key)
