@@ -15,9 +15,12 @@ as they were.
 from __future__ import annotations
 
 import random
-from typing import Any, Literal
+from collections.abc import Iterable
+from typing import Any, Generic, Literal, TypeVar
 
 import attrs
+
+_K = TypeVar("_K", bound=str)
 
 FaultKind = Literal[
     "server_error",
@@ -153,25 +156,23 @@ class Faults:
         return any(self.webhook_probability(kind) > 0 for kind in WEBHOOK_FAULT_KINDS)
 
 
-class FaultPlan:
-    """Draws the fault, or none, for each eligible request in turn."""
+class _Draws(Generic[_K]):
+    """Draws a kind, or none, for each event in turn: [0, 1) cut into one band per kind."""
 
     __slots__ = ("_bands", "_rng")
 
-    def __init__(self, faults: Faults) -> None:
-        """Start the sequence of `faults.seed` from its beginning."""
-        self._rng = random.Random(faults.seed)  # noqa: S311 - reproducible, not secret
-        bands: list[tuple[float, FaultKind]] = []
+    def __init__(self, seed: int | str, shares: Iterable[tuple[_K, float]]) -> None:
+        self._rng = random.Random(seed)  # noqa: S311 - reproducible, not secret
+        bands: list[tuple[float, _K]] = []
         upper = 0.0
-        for kind in FAULT_KINDS:
-            share = faults.probability(kind)
+        for kind, share in shares:
             if share > 0:
                 upper += share
                 bands.append((upper, kind))
         self._bands = tuple(bands)
 
-    def draw(self) -> FaultKind | None:
-        """Return the fault for the next eligible request, or None."""
+    def draw(self) -> _K | None:
+        """Return the kind for the next event, or None."""
         if not self._bands:
             return None
         number = self._rng.random()
@@ -181,35 +182,29 @@ class FaultPlan:
         return None
 
 
-class WebhookFaultPlan:
+class FaultPlan(_Draws[FaultKind]):
+    """Draws the fault, or none, for each eligible request in turn."""
+
+    __slots__ = ()
+
+    def __init__(self, faults: Faults) -> None:
+        """Start the sequence of `faults.seed` from its beginning."""
+        super().__init__(faults.seed, ((k, faults.probability(k)) for k in FAULT_KINDS))
+
+
+class WebhookFaultPlan(_Draws[WebhookFaultKind]):
     """Draws the fault, or none, for each webhook delivery queued, from its own stream."""
 
-    __slots__ = ("_bands", "_rng")
+    __slots__ = ()
 
     def __init__(self, faults: Faults) -> None:
         """Start the webhook sequence of `faults.seed` from its beginning."""
         # A string seed gives a stream of its own, the same on every run and
         # platform, apart from the requests' `random.Random(seed)`.
-        seed = f"conferencing.emulator.webhooks:{faults.seed}"
-        self._rng = random.Random(seed)  # noqa: S311 - reproducible, not secret
-        bands: list[tuple[float, WebhookFaultKind]] = []
-        upper = 0.0
-        for kind in WEBHOOK_FAULT_KINDS:
-            share = faults.webhook_probability(kind)
-            if share > 0:
-                upper += share
-                bands.append((upper, kind))
-        self._bands = tuple(bands)
-
-    def draw(self) -> WebhookFaultKind | None:
-        """Return the fault for the next delivery queued, or None."""
-        if not self._bands:
-            return None
-        number = self._rng.random()
-        for upper, kind in self._bands:
-            if number < upper:
-                return kind
-        return None
+        super().__init__(
+            f"conferencing.emulator.webhooks:{faults.seed}",
+            ((k, faults.webhook_probability(k)) for k in WEBHOOK_FAULT_KINDS),
+        )
 
 
 HTML_ERROR_PAGE = (
