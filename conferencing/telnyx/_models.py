@@ -699,7 +699,16 @@ class RecordStartRequest:
 
 
 @attrs.frozen(kw_only=True)
-class RecordStopRequest:
+class _RecordingRequest:
+    """What the record stop, pause and resume commands share: the recording, and a command_id."""
+
+    command_id: str | None = attrs.field(default=None, validator=rules.string())
+    recording_id: str | None = attrs.field(default=None, validator=_optional_non_empty())
+    region: str | None = attrs.field(default=None, validator=rules.one_of(REGIONS))
+
+
+@attrs.frozen(kw_only=True)
+class RecordStopRequest(_RecordingRequest):
     """A `POST /conferences/{id}/actions/record_stop`: stop recording the conference.
 
     Rules from Telnyx's reference: `client_state` is Base64; `recording_id`
@@ -707,33 +716,22 @@ class RecordStopRequest:
     """
 
     client_state: str | None = attrs.field(default=None, validator=rules.is_base64())
-    command_id: str | None = attrs.field(default=None, validator=rules.string())
-    recording_id: str | None = attrs.field(default=None, validator=_optional_non_empty())
-    region: str | None = attrs.field(default=None, validator=rules.one_of(REGIONS))
 
 
 @attrs.frozen(kw_only=True)
-class RecordPauseRequest:
+class RecordPauseRequest(_RecordingRequest):
     """A `POST /conferences/{id}/actions/record_pause`: pause the recording (or `recording_id`).
 
     Without a `command_id`, the client makes one up.
     """
 
-    command_id: str | None = attrs.field(default=None, validator=rules.string())
-    recording_id: str | None = attrs.field(default=None, validator=_optional_non_empty())
-    region: str | None = attrs.field(default=None, validator=rules.one_of(REGIONS))
-
 
 @attrs.frozen(kw_only=True)
-class RecordResumeRequest:
+class RecordResumeRequest(_RecordingRequest):
     """A `POST /conferences/{id}/actions/record_resume`: resume a paused recording.
 
     Without a `command_id`, the client makes one up.
     """
-
-    command_id: str | None = attrs.field(default=None, validator=rules.string())
-    recording_id: str | None = attrs.field(default=None, validator=_optional_non_empty())
-    region: str | None = attrs.field(default=None, validator=rules.one_of(REGIONS))
 
 
 @attrs.frozen(kw_only=True)
