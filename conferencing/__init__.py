@@ -64,6 +64,9 @@ from ._retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy
 from .catapult import CatapultClient
 from .telnyx import TelnyxClient
 
+#: The installed version; the one place it is written (the build reads it here).
+__version__ = "0.1.0.dev0"
+
 __all__ = [
     "DEFAULT_RETRY",
     "NO_RETRY",
