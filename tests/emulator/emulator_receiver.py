@@ -37,19 +37,25 @@ class Hit:
 
 
 class Receiver:
-    """Records every request, answers 200, and lets a test wait for what it expects."""
+    """Records every request, answers as scripted per path (200 by default); a test can wait."""
 
     def __init__(self) -> None:
         self.hits: list[Hit] = []
+        self.statuses: dict[str, list[int]] = {}
+        """Path -> statuses to answer in turn; 200 once they run out."""
+        self.delays: dict[str, float] = {}
+        """Path -> seconds to wait before answering."""
         self.base = ""
         self._arrived = asyncio.Event()
 
-    def url(self, path: str) -> str:
-        """The receiver's URL for `path`."""
-        return self.base + path
+    def url(self, path: str, user: str | None = None) -> str:
+        """The receiver's URL for `path`, with `user` ("name:password") as user info if given."""
+        if user is None:
+            return self.base + path
+        return self.base.replace("http://", f"http://{user}@") + path
 
     async def handle(self, request: web.Request) -> web.Response:
-        """Record the request and answer 200."""
+        """Record the request, then answer as scripted for its path."""
         raw = await request.read()
         self.hits.append(
             Hit(
@@ -62,11 +68,19 @@ class Receiver:
             )
         )
         self._arrived.set()
-        return web.Response(status=200)
+        delay = self.delays.get(request.path)
+        if delay:
+            await asyncio.sleep(delay)
+        scripted = self.statuses.get(request.path)
+        return web.Response(status=scripted.pop(0) if scripted else 200)
 
     def at(self, path: str) -> list[Hit]:
         """The requests that came to `path`, in order of arrival."""
         return [hit for hit in self.hits if hit.path == path]
+
+    async def wait_for(self, count: int, seconds: float = 5.0) -> None:
+        """Wait until `count` requests have arrived, whatever their path."""
+        await self.wait_until(lambda: len(self.hits) >= count, seconds)
 
     async def wait_until(self, ready: Callable[[], bool], seconds: float = 5.0) -> None:
         """Wait until `ready()` holds, checking each time a request arrives; at most `seconds`."""
@@ -76,15 +90,21 @@ class Receiver:
                 await self._arrived.wait()
 
 
-def verified(emu: Emulator, hit: Hit) -> dict[str, Any]:
-    """Check a Telnyx hit's Ed25519 signature with the emulator's public key; return ``data``."""
+def verified_body(emu: Emulator, hit: Hit) -> dict[str, Any]:
+    """Check a Telnyx hit's Ed25519 signature with the emulator's public key; return the body."""
     key = Ed25519PublicKey.from_public_bytes(base64.b64decode(emu.telnyx_public_key))
     stamp = hit.headers["telnyx-timestamp"]
     key.verify(
         base64.b64decode(hit.headers["telnyx-signature-ed25519"]), f"{stamp}|".encode() + hit.raw
     )
     assert abs(time.time() - int(stamp)) < 30
-    data: dict[str, Any] = hit.json()["data"]
+    body: dict[str, Any] = hit.json()
+    return body
+
+
+def verified(emu: Emulator, hit: Hit) -> dict[str, Any]:
+    """As `verified_body`, and return the envelope's ``data``."""
+    data: dict[str, Any] = verified_body(emu, hit)["data"]
     return data
 
 

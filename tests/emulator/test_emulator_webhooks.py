@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
-import json
 import re
 import socket
 import time
@@ -16,13 +15,12 @@ from typing import Any
 import aiohttp
 import attrs
 import pytest
-from aiohttp import web
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
-    Ed25519PublicKey,
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from emulator_receiver import Receiver, verified_body
 from emulator_wire import FROM, TO, CatapultWire, TelnyxWire, basic, new_ccid
 
 from conferencing.emulator import WEBHOOK_FAULT_KINDS, Emulator, EmulatorThread, Faults
@@ -38,83 +36,10 @@ TELNYX_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 CATAPULT_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z")
 
 
-@attrs.frozen
-class Hit:
-    """One request the receiver got."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    raw: bytes
-    query: dict[str, str]
-    at: float
-
-    def json(self) -> Any:
-        return json.loads(self.raw)
-
-
-class Receiver:
-    """A tiny aiohttp server that records every request and answers as scripted per path."""
-
-    def __init__(self) -> None:
-        self.hits: list[Hit] = []
-        self.statuses: dict[str, list[int]] = {}
-        """Path -> statuses to answer in turn; 200 once they run out."""
-        self.delays: dict[str, float] = {}
-        """Path -> seconds to wait before answering."""
-        self.base = ""
-        self._arrived = asyncio.Event()
-
-    def url(self, path: str, user: str | None = None) -> str:
-        if user is None:
-            return self.base + path
-        return self.base.replace("http://", f"http://{user}@") + path
-
-    async def handle(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        hit = Hit(
-            request.method,
-            request.path,
-            dict(request.headers),
-            raw,
-            dict(request.query),
-            time.monotonic(),
-        )
-        self.hits.append(hit)
-        self._arrived.set()
-        delay = self.delays.get(request.path)
-        if delay:
-            await asyncio.sleep(delay)
-        scripted = self.statuses.get(request.path)
-        status = scripted.pop(0) if scripted else 200
-        return web.Response(status=status)
-
-    def at(self, path: str) -> list[Hit]:
-        return [hit for hit in self.hits if hit.path == path]
-
-    async def wait_for(self, count: int, seconds: float = 5.0) -> None:
-        """Wait until `count` requests have arrived, whatever their path."""
-        async with asyncio.timeout(seconds):
-            while len(self.hits) < count:
-                self._arrived.clear()
-                await self._arrived.wait()
-
-
 @pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    """A receiver on a loopback port, answering 200 unless told otherwise."""
-    recorder = Receiver()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", recorder.handle)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    recorder.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    try:
-        yield recorder
-    finally:
-        await runner.cleanup()
+def receiver(hook_receiver: Receiver) -> Receiver:
+    """The loopback receiver, answering 200 unless told otherwise."""
+    return hook_receiver
 
 
 @pytest.fixture
@@ -138,17 +63,6 @@ def _state(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-def _verified(emu: Emulator, hit: Hit) -> dict[str, Any]:
-    """Check the hit's Telnyx signature with the emulator's public key; return the body."""
-    key = Ed25519PublicKey.from_public_bytes(base64.b64decode(emu.telnyx_public_key))
-    timestamp = hit.headers["telnyx-timestamp"]
-    signature = base64.b64decode(hit.headers["telnyx-signature-ed25519"])
-    key.verify(signature, timestamp.encode() + b"|" + hit.raw)
-    assert abs(time.time() - int(timestamp)) < 30
-    body: dict[str, Any] = hit.json()
-    return body
-
-
 def _events(
     emu: Emulator, receiver: Receiver, path: str = "/telnyx", *, ahead: float = 0
 ) -> list[dict[str, Any]]:
@@ -160,7 +74,7 @@ def _events(
     for hit in receiver.at(path):
         assert "POST" == hit.method
         assert hit.headers["Content-Type"].startswith("application/json")
-        body = _verified(emu, hit)
+        body = verified_body(emu, hit)
         assert {"data", "meta"} == set(body)
         data = body["data"]
         assert {"record_type", "id", "event_type", "occurred_at", "payload"} == set(data)
@@ -332,9 +246,11 @@ async def test_signatures_cover_the_raw_body_and_the_key_can_be_fixed(receiver: 
         await TelnyxWire(session, emulator).create()
         await emulator.deliveries_settled(timeout=5)
     hit = receiver.hits[0]
-    _verified(emulator, hit)
+    verified_body(emulator, hit)
     with pytest.raises(InvalidSignature):
-        _verified(emulator, attrs.evolve(hit, raw=hit.raw.replace(b'"attempt":1', b'"attempt":2')))
+        verified_body(
+            emulator, attrs.evolve(hit, raw=hit.raw.replace(b'"attempt":1', b'"attempt":2'))
+        )
     with pytest.raises(ValueError, match="32 bytes"):
         Emulator(telnyx_signing_key=b"short")
 
