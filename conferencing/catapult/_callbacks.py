@@ -168,13 +168,9 @@ class ConferenceMemberEvent(Callback):
 
 
 @attrs.frozen
-class ConferencePlaybackEvent(Callback):
-    """`conference-playback`: an audio file started or is done playing to a whole conference.
+class _ConferenceMediaEvent(Callback):
+    """What a conference's playback and speak events share; `status` is `started` or `done`."""
 
-    `status` is `started` or `done`. Identity: `conferenceId`, `status`, `time`.
-    """
-
-    EVENT_TYPE: ClassVar[str] = "conference-playback"
     IDENTITY: ClassVar[tuple[str, ...]] = ("conference_id", "status", "time")
 
     conference_id: str
@@ -185,20 +181,23 @@ class ConferencePlaybackEvent(Callback):
 
 
 @attrs.frozen
-class ConferenceSpeakEvent(Callback):
+class ConferencePlaybackEvent(_ConferenceMediaEvent):
+    """`conference-playback`: an audio file started or is done playing to a whole conference.
+
+    `status` is `started` or `done`. Identity: `conferenceId`, `status`, `time`.
+    """
+
+    EVENT_TYPE: ClassVar[str] = "conference-playback"
+
+
+@attrs.frozen
+class ConferenceSpeakEvent(_ConferenceMediaEvent):
     """`conference-speak`: text-to-speech started or is done in a whole conference.
 
     `status` is `started` or `done`. Identity: `conferenceId`, `status`, `time`.
     """
 
     EVENT_TYPE: ClassVar[str] = "conference-speak"
-    IDENTITY: ClassVar[tuple[str, ...]] = ("conference_id", "status", "time")
-
-    conference_id: str
-    status: str
-    conference_uri: str | None = None
-    time: datetime | None = None
-    tag: str | None = None
 
 
 @attrs.frozen
