@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -492,34 +492,6 @@ def test_page_size_is_one_to_a_thousand(value: int) -> None:
     else:
         with pytest.raises(ValidationError, match=r"1\.\.1000"):
             catapult.ListCallsRequest(size=value)
-
-
-@pytest.mark.parametrize(
-    ("call", "method", "idempotent"),
-    [
-        (lambda cp: cp.get_call("c"), "GET", True),
-        (lambda cp: cp.update_call("c", recording_enabled=False), "POST", False),
-        (lambda cp: cp.hang_up("c"), "POST", False),
-    ],
-)
-async def test_calls_go_through_the_one_send_path(
-    cp: CatapultClient,
-    monkeypatch: pytest.MonkeyPatch,
-    call: Callable[[CatapultClient], Coroutine[Any, Any, object]],
-    method: str,
-    idempotent: bool,
-) -> None:
-    """GETs say they are idempotent; updates, hang-ups included, are never sent twice."""
-    seen: list[tuple[str, bool]] = []
-
-    async def fake_send(_self: CatapultClient, m: str, *_args: Any, **kwargs: Any) -> Any:
-        seen.append((m, kwargs.get("idempotent", False)))
-
-    monkeypatch.setattr(CatapultClient, "_send", fake_send)
-
-    await call(cp)
-
-    assert [(method, idempotent)] == seen
 
 
 async def test_a_hang_up_that_timed_out_is_not_repeated(

@@ -795,6 +795,10 @@ async def test_recipe_accepts_twenty_callees(cp: CatapultClient, http: aiorespon
         (lambda cp: cp.update_conference("c", mute=True), "POST", False),
         (lambda cp: cp.update_member("c", "m", hold=True), "POST", False),
         (lambda cp: cp.play_audio("c", sentence="hi"), "POST", False),
+        (lambda cp: cp.get_call("c"), "GET", True),
+        # Updates, hang-ups included, are never sent twice.
+        (lambda cp: cp.update_call("c", recording_enabled=False), "POST", False),
+        (lambda cp: cp.hang_up("c"), "POST", False),
     ],
 )
 async def test_every_call_goes_through_the_one_send_path(
