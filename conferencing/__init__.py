@@ -51,6 +51,7 @@ from ._errors import (
     RequestTimeout,
     ResponseDecodeError,
     ServerError,
+    StoreUnavailableError,
     TransportError,
     UnprocessableEntityError,
     ValidationError,
@@ -58,7 +59,7 @@ from ._errors import (
 )
 from ._pages import PageMeta, Pages
 from ._pool import SessionPool
-from ._ratelimit import RateLimit
+from ._ratelimit import Limiter, RateLimit, RateStore
 from ._receive import Deduplicator, EventIdStore, WebhookReceiver
 from ._retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy
 from .catapult import CatapultClient
@@ -96,6 +97,7 @@ __all__ = [
     "EventLoopError",
     "EventPayloadError",
     "InvalidCallControlIdError",
+    "Limiter",
     "MaxParticipantsReachedError",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -104,11 +106,13 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimit",
     "RateLimitError",
+    "RateStore",
     "RequestTimeout",
     "ResponseDecodeError",
     "RetryPolicy",
     "ServerError",
     "SessionPool",
+    "StoreUnavailableError",
     "TelnyxClient",
     "TransportError",
     "UnprocessableEntityError",

@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 from urllib.parse import urlsplit
 
 import yarl
@@ -16,12 +16,9 @@ from multidict import CIMultiDict
 
 from ._errors import ClientClosedError, ConfigurationError
 from ._pool import SessionPool, check_seconds
-from ._ratelimit import RateLimit
+from ._ratelimit import Limiter, RateLimit
 from ._retry import NO_RETRY, RetryPolicy
 from ._send import Answer, Call, Dialect, send
-
-if TYPE_CHECKING:
-    from aiolimiter import AsyncLimiter
 
 __all__ = ["AuthHeaders", "BaseClient", "credential", "json_headers"]
 
@@ -262,7 +259,7 @@ class BaseClient:
         )
         return send(pool, call, decode)
 
-    def _limiter(self, pool: SessionPool, url: str) -> AsyncLimiter:
+    def _limiter(self, pool: SessionPool, url: str) -> Limiter:
         """The pool's bucket for this account and the endpoint family `url` belongs to."""
         family = url[len(self._family_prefix) :].split("/", 1)[0].split("?", 1)[0]
         return pool._limiter(self._origin, self._account, family)  # noqa: SLF001 - the pool's own

@@ -14,6 +14,7 @@ Every failure this library reports is one of these::
      ├── EventLoopError             a pool or client used on an event loop other than its own
      ├── WebhookVerificationError   a webhook's signature, timestamp or credentials do not check out
      ├── EventPayloadError          a webhook or callback body that is not an event of its provider
+     ├── StoreUnavailableError      the shared store (Redis) for pacing or event ids is unreachable
      └── APIError                   the provider answered with a failure status
           ├── BadRequestError              400
           ├── AuthenticationError          401
@@ -68,6 +69,7 @@ __all__ = [
     "RequestTimeout",
     "ResponseDecodeError",
     "ServerError",
+    "StoreUnavailableError",
     "TransportError",
     "UnprocessableEntityError",
     "ValidationError",
@@ -177,6 +179,21 @@ class WebhookVerificationError(ConferencingError):
 
 class EventPayloadError(ConferencingError, ValueError):
     """A webhook or callback body that is not an event envelope of its provider."""
+
+
+class StoreUnavailableError(ConferencingError):
+    """The shared store a pool paces through, or a receiver de-duplicates in, did not answer.
+
+    Raised only when the store is configured to fail closed: the request was
+    not sent (`request_sent` is always False), or the event was not handed
+    on (the provider is answered 5xx and delivers it again).
+    """
+
+    def __init__(self, message: str, *, store: str, request_sent: bool = False) -> None:
+        super().__init__(message)
+        #: The store's address, without any password.
+        self.store = store
+        self.request_sent = request_sent
 
 
 class TransportError(ConferencingError):

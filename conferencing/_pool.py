@@ -7,16 +7,13 @@ import collections
 import math
 import ssl as _ssl
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 import aiohttp
 import attrs
 
 from ._errors import ClientClosedError, ConfigurationError, EventLoopError
-from ._ratelimit import RateLimit
-
-if TYPE_CHECKING:
-    from aiolimiter import AsyncLimiter
+from ._ratelimit import Limiter, RateLimit, RateStore
 
 __all__ = ["Deadlines", "SessionPool", "check_seconds"]
 
@@ -184,6 +181,9 @@ class SessionPool:
         ssl: TLS verification: `True` (the default) verifies certificates
             against the system store; an `ssl.SSLContext` uses yours; `False`
             turns verification off, for test servers only.
+        rate_store: Where the pacing buckets live. By default in this pool,
+            for this process; a shared store (`conferencing.redis.RedisStore`)
+            makes every process using it keep one account's pace together.
     """
 
     def __init__(
@@ -193,6 +193,7 @@ class SessionPool:
         timeout: float = 30.0,
         connect_timeout: float | None = 10.0,
         ssl: bool | _ssl.SSLContext = True,
+        rate_store: RateStore | None = None,
     ) -> None:
         given: object = max_connections
         if isinstance(given, bool) or not isinstance(given, int) or given < 1:
@@ -216,7 +217,12 @@ class SessionPool:
         self._loop: asyncio.AbstractEventLoop | None = None
         #: The pace of each (origin, account) and the bucket of each of its families.
         self._rates: dict[tuple[str, str], RateLimit] = {}
-        self._limiters: dict[tuple[str, str, str], AsyncLimiter] = {}
+        self._limiters: dict[tuple[str, str, str], Limiter] = {}
+        if rate_store is not None and not callable(getattr(rate_store, "limiter", None)):
+            raise ConfigurationError(
+                f"rate_store must have a limiter(key, rate) method, got {rate_store!r}"
+            )
+        self._rate_store = rate_store
         self._closed = False
 
     def __repr__(self) -> str:
@@ -294,12 +300,17 @@ class SessionPool:
                 "account the same rate_limit"
             )
 
-    def _limiter(self, origin: str, account: str, family: str) -> AsyncLimiter:
+    def _limiter(self, origin: str, account: str, family: str) -> Limiter:
         """The bucket of one endpoint family of an account `pace` was called for."""
         key = (origin, account, family)
         found = self._limiters.get(key)
         if found is None:
-            found = self._limiters[key] = self._rates[origin, account].limiter()
+            rate = self._rates[origin, account]
+            if self._rate_store is None:
+                found = rate.limiter()
+            else:
+                found = self._rate_store.limiter(f"{origin} {account} {family}", rate)
+            self._limiters[key] = found
         return found
 
     async def aclose(self) -> None:

@@ -7,14 +7,35 @@ Catapult counts its limits.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
 if TYPE_CHECKING:
     from aiolimiter import AsyncLimiter
 
-__all__ = ["RateLimit"]
+__all__ = ["Limiter", "RateLimit", "RateStore"]
+
+
+class Limiter(Protocol):
+    """One bucket: `acquire` returns when one more request may leave."""
+
+    async def acquire(self) -> None:
+        """Wait for this bucket's next free place, then take it."""
+        ...
+
+
+class RateStore(Protocol):
+    """Where a pool keeps its buckets when they must be shared beyond one process.
+
+    `SessionPool(rate_store=...)` asks it once for each bucket. `key` names
+    the bucket (origin, an account hash or id, the endpoint family) and
+    holds no credential; a store may hash it further.
+    """
+
+    def limiter(self, key: str, rate: RateLimit) -> Limiter:
+        """The bucket `key`, allowing `rate`, shared by every holder of the same key."""
+        ...
 
 
 def _positive(_inst: object, attribute: attrs.Attribute[float], value: object) -> None:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import aiohttp
 import attrs
@@ -39,6 +39,7 @@ from ._errors import (
     error_class_for,
 )
 from ._pool import SessionPool
+from ._ratelimit import Limiter
 from ._retry import (
     NO_RETRY,
     RetryPolicy,
@@ -47,9 +48,6 @@ from ._retry import (
     outcome_unknown,
     retry_reason,
 )
-
-if TYPE_CHECKING:
-    from aiolimiter import AsyncLimiter
 
 __all__ = ["MAX_BODY_BYTES", "SENDING", "Answer", "Call", "Dialect", "send"]
 
@@ -99,7 +97,7 @@ class Call:
     idempotent: bool = False
     retry: RetryPolicy = NO_RETRY
     #: Paces this call's endpoint family, when the client has a rate limit.
-    limiter: AsyncLimiter | None = None
+    limiter: Limiter | None = None
     #: The request object being sent, for `OutcomeUnknownError.request`.
     request: AttrsInstance | None = None
     #: The `command_id` the body carries (Telnyx), for `OutcomeUnknownError.command_id`.

@@ -345,6 +345,8 @@ def _every_error() -> list[ConferencingError]:
             made.append(cls("busy", call_id="c-1", state="rejected"))
         elif issubclass(cls, conferencing.WebhookVerificationError):
             made.append(cls("the signature does not match", check="signature"))
+        elif issubclass(cls, conferencing.StoreUnavailableError):
+            made.append(cls("redis did not answer", store="redis://127.0.0.1:6379/0"))
         else:
             made.append(cls(f"{name} happened"))
     return made
