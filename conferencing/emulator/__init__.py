@@ -77,13 +77,14 @@ from conferencing.emulator._faults import (
 )
 from conferencing.emulator._limits import RateLimit, RateLimits
 from conferencing.emulator._receivers import EmulatorWebhooks, ThreadedReceiver
-from conferencing.emulator._state import CALL_OUTCOMES, CallOutcome, EmulatorStats
+from conferencing.emulator._state import CALL_OUTCOMES, Arrival, CallOutcome, EmulatorStats
 from conferencing.emulator._thread import EmulatorThread
 
 __all__ = [
     "CALL_OUTCOMES",
     "FAULT_KINDS",
     "WEBHOOK_FAULT_KINDS",
+    "Arrival",
     "CallOutcome",
     "Emulator",
     "EmulatorStats",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import hashlib
 import http
 import math
 import secrets
+import time
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -31,6 +34,7 @@ from conferencing.emulator._state import (
     DEFAULT_COMMAND_ID_TTL,
     DEFAULT_MEDIA_DURATION,
     DEFAULT_RING_TIMEOUT_SCALE,
+    Arrival,
     CallOutcome,
     Clock,
     Counters,
@@ -38,6 +42,7 @@ from conferencing.emulator._state import (
     Settings,
 )
 from conferencing.emulator._telnyx import TelnyxApi
+from conferencing.emulator._telnyx_wire import bearer
 from conferencing.emulator._timers import Timers
 from conferencing.emulator._webhooks import (
     DEFAULT_RETRY_DELAYS,
@@ -145,6 +150,18 @@ async def _serve(provider: _Provider, request: web.Request, handler: Handler) ->
         return _drop(request)
 
 
+def _arrival(provider: str, request: web.Request) -> Arrival:
+    """Note one request's arrival, naming its account without keeping any credential."""
+    account: str | None
+    if provider == "telnyx":
+        key = bearer(request)
+        account = None if key is None else hashlib.sha256(key.encode()).hexdigest()[:16]
+    else:
+        parts = request.path.split("/")
+        account = parts[3] if len(parts) > 3 and parts[2] == "users" else None  # noqa: PLR2004
+    return Arrival(time.monotonic(), provider, request.method, request.path, account)
+
+
 class Emulator:
     """A local Telnyx v2 and Catapult v1 conference API on one aiohttp server.
 
@@ -183,6 +200,7 @@ class Emulator:
         ring_timeout_scale: float = DEFAULT_RING_TIMEOUT_SCALE,
         media_duration: float = DEFAULT_MEDIA_DURATION,
         telnyx_unknown_connection_ids: Iterable[str] = (),
+        arrival_log: int = 0,
     ) -> None:
         """Configure the emulator; `start` (or ``async with``) binds and serves it.
 
@@ -229,18 +247,28 @@ class Emulator:
             telnyx_unknown_connection_ids: ``connection_id`` values that name no
                 Call Control App, so dialing with them is refused (10015); any
                 other well-formed one is taken as configured.
+            arrival_log: How many of the latest provider requests `arrivals`
+                keeps (when each arrived, and for which account); 0, the
+                default, keeps none.
 
         Raises:
             ValueError: `command_id_ttl` or `webhook_timeout` is not a positive
                 number of seconds, a retry delay, `answer_delay`,
                 `ring_timeout_scale` or `media_duration` is negative, an outcome
                 is not one of the four, `webhook_url` is not an absolute http(s)
-                URL, or `telnyx_signing_key` is not 32 bytes.
+                URL, `telnyx_signing_key` is not 32 bytes, or `arrival_log` is
+                not an int >= 0.
         """
         if not command_id_ttl > 0:
             raise ValueError(f"command_id_ttl must be > 0 seconds, got {command_id_ttl!r}")
         if not (webhook_timeout > 0 and math.isfinite(webhook_timeout)):
             raise ValueError(f"webhook_timeout must be > 0 seconds, got {webhook_timeout!r}")
+        log_size: object = arrival_log
+        if isinstance(log_size, bool) or not isinstance(log_size, int) or log_size < 0:
+            raise ValueError(f"arrival_log must be an int >= 0, got {arrival_log!r}")
+        self._arrivals: collections.deque[Arrival] | None = (
+            collections.deque(maxlen=arrival_log) if arrival_log else None
+        )
         self._host = host
         self._port = port
         self._telnyx_api_key = telnyx_api_key or _token("KEY")
@@ -543,6 +571,13 @@ class Emulator:
         """Return every member a Catapult conference has had, as the API lists them."""
         return self._call(lambda: self._catapult.members(conference_id, self.base_url))
 
+    def arrivals(self) -> list[Arrival]:
+        """The latest provider requests received (up to `arrival_log`), oldest first.
+
+        Every request counts, refused or not, as soon as it is received.
+        """
+        return self._call(lambda: list(self._arrivals or ()))
+
     def advance_time(self, seconds: float) -> None:
         """Move the emulated clock forward, to let Telnyx conferences expire."""
         self._call(lambda: self._clock.advance(seconds))
@@ -563,6 +598,8 @@ class Emulator:
             self._outbox.clear()
             self._outbox.set_faults(self._faults)
             self._counters.clear()
+            if self._arrivals is not None:
+                self._arrivals.clear()
             self._clock.reset()
             self._plan = FaultPlan(self._faults)
 
@@ -634,6 +671,10 @@ class Emulator:
             return self._catapult
         return None
 
+    def _note_arrival(self, provider: str, request: web.Request) -> None:
+        if self._arrivals is not None:
+            self._arrivals.append(_arrival(provider, request))
+
     async def _gateway(  # noqa: PLR0911 - one return per kind of fault reads best
         self, request: web.Request, handler: Handler
     ) -> web.StreamResponse:
@@ -641,6 +682,7 @@ class Emulator:
         provider = self._provider(request.path)
         if provider is None:
             return await handler(request)
+        self._note_arrival(provider.name, request)
         counters = self._counters
         counters.bump("requests")
         counters.bump(provider.name + "_requests")

@@ -1,7 +1,8 @@
-"""Rate limits: fixed windows of so many requests per so many milliseconds."""
+"""Rate limits: so many requests per so many milliseconds, in fixed or sliding windows."""
 
 from __future__ import annotations
 
+import collections
 import math
 
 import attrs
@@ -14,10 +15,20 @@ def _positive(_: object, attribute: attrs.Attribute[int], value: int) -> None:
 
 @attrs.frozen
 class RateLimit:
-    """At most `requests` requests per `period_ms` milliseconds."""
+    """At most `requests` requests per `period_ms` milliseconds.
+
+    Fixed windows by default: a window opens with the first request after
+    the last one closed, and admits `requests`. `sliding=True` counts, at
+    each request, the requests admitted in the `period_ms` before it: no
+    span of `period_ms` ever holds more than `requests`, whatever the
+    timing (a client pacing evenly, late by a few milliseconds, is not
+    refused for it; one that sends a window's worth at the end of one
+    window and again at the start of the next is).
+    """
 
     requests: int = attrs.field(default=1, validator=_positive)
     period_ms: int = attrs.field(default=1000, validator=_positive)
+    sliding: bool = attrs.field(default=False, kw_only=True)
 
 
 @attrs.frozen
@@ -35,18 +46,33 @@ class RateLimits:
 
 
 class Window:
-    """A fixed window: how many requests it has admitted, and when it opened."""
+    """One client's window: how many requests it has admitted, and when it opened.
 
-    __slots__ = ("_count", "_opened")
+    For a sliding limit, the times of the requests admitted in the last
+    period instead (at most `requests` of them).
+    """
+
+    __slots__ = ("_admitted", "_count", "_opened")
 
     def __init__(self) -> None:
         """Start with no window open."""
         self._opened = -math.inf
         self._count = 0
+        self._admitted: collections.deque[float] = collections.deque()
 
     def admit(self, limit: RateLimit, now: float) -> float | None:
         """Count a request at monotonic `now`: None if admitted, else seconds until reset."""
         period = limit.period_ms / 1000
+        if limit.sliding:
+            admitted = self._admitted
+            while admitted and admitted[0] <= now - period:
+                admitted.popleft()
+            while len(admitted) > limit.requests:  # the limit was lowered meanwhile
+                admitted.popleft()
+            if len(admitted) < limit.requests:
+                admitted.append(now)
+                return None
+            return admitted[0] + period - now
         if now >= self._opened + period:
             self._opened = now
             self._count = 0

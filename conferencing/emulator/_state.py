@@ -34,6 +34,21 @@ CallOutcome = Literal["answer", "no_answer", "busy", "reject"]
 CALL_OUTCOMES: tuple[CallOutcome, ...] = ("answer", "no_answer", "busy", "reject")
 
 
+@attrs.frozen
+class Arrival:
+    """One provider request as the emulator received it (see `Emulator(arrival_log=...)`)."""
+
+    at: float
+    """When it arrived, in seconds of the emulator's monotonic clock (`time.monotonic`)."""
+    provider: str
+    """``"telnyx"`` or ``"catapult"``."""
+    method: str
+    path: str
+    account: str | None
+    """Catapult: the ``{userId}`` of the path. Telnyx: the first 16 hex digits of the
+    SHA-256 of the Bearer key (the key itself is not kept). None when there is none."""
+
+
 class Clock:
     """Wall-clock time in UTC that tests can move forward."""
 
