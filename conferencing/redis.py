@@ -1,0 +1,552 @@
+"""One account's pace, and one record of event ids, shared by every process through Redis.
+
+```python
+from conferencing import SessionPool, WebhookReceiver
+from conferencing.redis import RedisStore
+
+async with RedisStore("redis://127.0.0.1:6379/0") as store:
+    async with SessionPool(rate_store=store) as pool:
+        ...  # every client given a rate_limit, in every process, keeps one pace per account
+    receiver = WebhookReceiver(decoder, handler=handle, dedupe=store)  # one handling per event
+```
+
+Needs the `redis` extra: ``pip install 'conferencing[redis]'``, and Redis 5
+or later (its scripts read the server's clock).
+
+How the pace is shared
+----------------------
+Each bucket (origin, account, endpoint family) is one Redis key holding a
+GCRA "theoretical arrival time" (TAT): the moment the bucket's next request
+may leave. A request runs one server-side script, atomically: it reads the
+server's clock (`TIME`), takes the later of TAT and now as its own slot,
+moves TAT one interval past that slot, and answers how long to wait for the
+slot. The client sleeps that long and sends. So every request costs one
+round trip, waiters are served in the order they reserved, and no two
+processes ever compare their own clocks: the slot is measured on Redis's.
+
+The interval is `(period + margin) / requests`, with no burst: any
+`requests + 1` requests leave at least `period + margin` apart. Without
+`margin`, requests exactly `period / requests` apart arrive at the provider
+with network and scheduling jitter, and a late first request and a prompt
+21st put 21 requests in one of its 20-per-second windows: a 429. The margin
+(25 ms by default) is the jitter a request may meet on its way without that
+happening, and costs 2.5 % of a 1 s limit's throughput.
+
+A reservation is refused when it would fall more than one `period + margin`
+ahead (the answer then says when to ask again): a run that is cancelled
+with thousands of requests queued has booked no more than one period of
+the account's pace. Within one process, one task per bucket asks Redis at
+a time and the rest queue locally, so a queue of any length costs Redis
+one question at a time.
+
+A library was weighed first. `limits` and `throttled-py` (both maintained,
+both with asyncio Redis backends) answer "allowed or not, retry after N":
+waiters must poll, and wake together to find one slot between them;
+`redis-rate-limiters` reserves slots as here, but in whole milliseconds,
+with a fixed 30 s expiry (a bucket slower than one request every 30 s
+forgets its pace) and a comparison of Redis's clock with the local one.
+The script here is eighteen lines.
+
+When Redis does not answer
+--------------------------
+Every command has a bounded connect and answer timeout, and redis-py's own
+retries are off: a Redis that is down or unreachable is known within
+`connect_timeout + timeout` seconds, never a hang. Then, as `when_unavailable`
+says:
+
+* ``"fail"`` (the default): a request is refused with
+  `conferencing.StoreUnavailableError` (`request_sent=False`: nothing was
+  sent), and so is an event claim (the receiver does not hand the event on;
+  the provider, answered 5xx, delivers it again);
+* ``"local"``: each process paces each bucket alone, with the same rate,
+  in memory (so N processes may together send N times the rate), and
+  remembers event ids in its own memory.
+
+Either way one WARNING goes to the ``conferencing`` logger when Redis is
+first found away, and one INFO line when it answers again. While it is
+away, one question every `retry_interval` seconds checks whether it is back;
+the others do not wait for Redis meanwhile.
+
+Keys are ``<namespace>:rate:<hash>`` and ``<namespace>:event:<hash>``:
+SHA-256 of the bucket name or event id, so no credential, account id or
+provider data is stored in Redis in the clear. Every key expires: a bucket
+once its pace is idle, an event id after `event_ttl`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Final, Literal, Self, TypeVar
+
+import yarl
+
+from ._errors import (
+    ClientClosedError,
+    ConfigurationError,
+    EventLoopError,
+    StoreUnavailableError,
+)
+from ._ratelimit import Limiter, RateLimit
+from ._receive import Deduplicator
+
+try:
+    import redis.asyncio as aioredis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+    from redis.exceptions import NoScriptError, RedisError
+except ImportError as exc:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        "conferencing.redis needs the redis package: pip install 'conferencing[redis]'"
+    ) from exc
+
+__all__ = ["RedisStore"]
+
+_log: Final = logging.getLogger("conferencing")
+_T = TypeVar("_T")
+
+#: What Redis being away looks like: redis-py's errors (connection refused,
+#: timeouts, authentication, a server still loading, an error answer), the
+#: socket's, and the outer bound's `TimeoutError`.
+_AWAY_ERRORS: Final = (RedisError, OSError, TimeoutError)
+
+#: The GCRA reservation. KEYS[1]: the bucket. ARGV[1]: microseconds between
+#: two requests; ARGV[2]: how far ahead a slot may be booked, in µs.
+#: Answers the µs to wait for the slot booked (>= 0), or, when the next
+#: free slot lies beyond the horizon, minus the µs until asking again (< 0).
+#: Microseconds since the epoch fit a Lua number (a double) exactly.
+_RESERVE: Final = """\
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local interval = tonumber(ARGV[1])
+local horizon = tonumber(ARGV[2])
+local slot = tonumber(redis.call('GET', KEYS[1]))
+if slot == nil or slot < now then
+  slot = now
+end
+if slot - now > horizon then
+  return now + horizon - slot
+end
+local next_slot = slot + interval
+-- The key outlives its pace by a second: an expired key and an idle one mean the same.
+redis.call('SET', KEYS[1], string.format('%d', next_slot), 'PX',
+  math.ceil((next_slot - now) / 1000) + 1000)
+return slot - now
+"""
+_RESERVE_SHA: Final = hashlib.sha1(_RESERVE.encode(), usedforsecurity=False).hexdigest()
+
+_WHEN_UNAVAILABLE: Final = ("fail", "local")
+_NOT_SENT: Final = "the request was not sent"
+
+
+def _safe_url(url: str) -> str:
+    """`url` with its password (in the user part or the query) replaced by ``***``."""
+    try:
+        parsed = yarl.URL(url)
+    except (TypeError, ValueError):
+        return "<an unparsable Redis URL>"
+    if parsed.password is not None:
+        parsed = parsed.with_password("***")
+    if "password" in parsed.query:
+        parsed = parsed.update_query(password="***")  # noqa: S106 - hiding it, not setting it
+    return str(parsed)
+
+
+def _hashed(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _seconds(what: str, value: object, *, zero: bool = False) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+        or (value == 0 and not zero)
+    ):
+        bound = ">= 0" if zero else "> 0"
+        raise ConfigurationError(
+            f"{what} must be a finite number of seconds {bound}, got {value!r}"
+        )
+    return float(value)
+
+
+class _Away:
+    """What a question to Redis answers while Redis is away and the store paces locally."""
+
+
+_AWAY: Final = _Away()
+
+
+class _Health:
+    """Whether Redis answers; while it does not, when to ask it again, one question at a time."""
+
+    __slots__ = ("_away_since", "_interval", "_name", "_probing", "_retry_at", "_secrets", "_when")
+
+    def __init__(
+        self, name: str, secrets: tuple[str, ...], when_unavailable: str, retry_interval: float
+    ) -> None:
+        self._name = name
+        self._secrets = secrets
+        self._when = when_unavailable
+        self._interval = retry_interval
+        self._away_since: float | None = None
+        self._retry_at = 0.0
+        self._probing = False
+
+    @property
+    def away(self) -> bool:
+        return self._away_since is not None
+
+    def permit(self) -> bool:
+        """Whether to ask Redis now: it answers, or it is time to see whether it is back."""
+        if self._away_since is None:
+            return True
+        if self._probing or time.monotonic() < self._retry_at:
+            return False
+        self._probing = True
+        return True
+
+    def answered(self) -> None:
+        self._probing = False
+        if self._away_since is not None:
+            away_for = time.monotonic() - self._away_since
+            self._away_since = None
+            _log.info(
+                "Redis at %s answers again after %.1f s: pacing and event de-duplication "
+                "are shared through it again",
+                self._name,
+                away_for,
+            )
+
+    def failed(self, exc: BaseException) -> None:
+        self._probing = False
+        now = time.monotonic()
+        self._retry_at = now + self._interval
+        if self._away_since is not None:
+            return
+        self._away_since = now
+        then = (
+            "requests and event claims fail with StoreUnavailableError"
+            if self._when == "fail"
+            else "pacing falls back to a local bucket per account and family, at the same "
+            "rate, in this process alone, and event ids to this process's memory"
+        )
+        _log.warning(
+            "Redis at %s is unavailable (%s): %s until it answers (asked again every %g s)",
+            self._name,
+            _describe(exc, self._secrets),
+            then,
+            self._interval,
+        )
+
+    def abandoned(self) -> None:
+        """The question was cancelled before Redis answered: let another ask."""
+        self._probing = False
+
+
+def _secrets(url: str) -> tuple[str, ...]:
+    """The passwords `url` holds, to keep them out of anything this module says."""
+    try:
+        parsed = yarl.URL(url)
+    except (TypeError, ValueError):
+        return ()
+    found = [parsed.password, *parsed.query.getall("password", ())]
+    return tuple(secret for secret in found if secret)
+
+
+def _describe(exc: BaseException, secrets: tuple[str, ...]) -> str:
+    """`exc` in a few words: its type and message, any password in it replaced."""
+    text = f"{type(exc).__name__}: {str(exc) or 'no answer'}"
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+class _SharedBucket:
+    """One bucket whose slots are booked in Redis (see the module's docstring)."""
+
+    __slots__ = ("_args", "_key", "_local", "_lock", "_rate", "_store")
+
+    def __init__(self, store: RedisStore, key: str, rate: RateLimit, margin: float) -> None:
+        self._store = store
+        self._key = key
+        self._rate = rate
+        period = rate.period + margin
+        interval_us = math.ceil(period / rate.requests * 1_000_000)
+        horizon_us = max(math.ceil(period * 1_000_000), interval_us)
+        self._args = (interval_us, horizon_us)
+        # One question to Redis at a time from this process; the rest queue here, in order.
+        self._lock = asyncio.Lock()
+        self._local: Limiter | None = None
+
+    def __repr__(self) -> str:
+        return f"<shared bucket {self._key} {self._rate}>"
+
+    async def acquire(self) -> None:
+        """Book this bucket's next free slot in Redis and wait for it (see `RedisStore`).
+
+        Raises:
+            StoreUnavailableError: Redis is away and the store fails closed; nothing was sent.
+        """
+        wait = await self._book()
+        if wait is None:
+            if self._local is None:
+                self._local = self._rate.limiter()
+            await self._local.acquire()
+        elif wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _book(self) -> float | None:
+        """Seconds to wait for a booked slot, or None when Redis is away (pace locally)."""
+        store = self._store
+        async with self._lock:
+            while True:
+                answer = await store._ask(self._reserve, _NOT_SENT)  # noqa: SLF001 - its store
+                if isinstance(answer, _Away):
+                    return None
+                if answer >= 0:
+                    return answer / 1_000_000
+                # Every slot within the horizon is booked: ask again when one is not.
+                await asyncio.sleep(-answer / 1_000_000)
+
+    async def _reserve(self, client: aioredis.Redis) -> int:
+        try:
+            answer = await client.evalsha(_RESERVE_SHA, 1, self._key, *self._args)
+        except NoScriptError:
+            # A restarted (or flushed) Redis forgot the script: EVAL sends it and caches it.
+            answer = await client.eval(_RESERVE, 1, self._key, *self._args)
+        return int(answer)
+
+
+class RedisStore:
+    """Buckets and event ids in Redis, shared by every process that uses the same server.
+
+    Give it to a `SessionPool` as its `rate_store`, and to a
+    `WebhookReceiver` as its `dedupe`; close it (``async with`` or
+    `aclose`) after them. See the module's docstring for how it works.
+
+    Args:
+        url: The server, as redis-py takes it: ``redis://[[user]:password@]host[:port][/db]``,
+            ``rediss://`` for TLS, ``unix:///path/to/socket``. Its password
+            never appears in a repr, a log line or an error.
+        when_unavailable: What a request (or event claim) does while Redis is
+            away: ``"fail"`` raises `StoreUnavailableError` and sends nothing;
+            ``"local"`` paces (and de-duplicates) in this process alone.
+        namespace: The first part of every key, to share a server with
+            other applications or other deployments.
+        connect_timeout: Seconds to wait for a connection to Redis.
+        timeout: Seconds to wait for an answer to one command.
+        retry_interval: While Redis is away, seconds between two checks
+            whether it is back.
+        margin: Seconds added to each limit's period for the jitter between
+            here and the provider: `RateLimit(20)` sends at most 20
+            requests every 1.025 s by default.
+        event_ttl: Seconds an event id is remembered (a day, like `Deduplicator`).
+        max_connections: Connections to Redis at most, from this process.
+
+    Raises:
+        ConfigurationError: an option out of range, or a URL redis-py cannot use.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        when_unavailable: Literal["fail", "local"] = "fail",
+        namespace: str = "conferencing",
+        connect_timeout: float = 1.0,
+        timeout: float = 1.0,
+        retry_interval: float = 2.0,
+        margin: float = 0.025,
+        event_ttl: float = 86_400.0,
+        max_connections: int = 16,
+    ) -> None:
+        """Check the options and prepare the connections (made on first use)."""
+        given_url: object = url
+        if not isinstance(given_url, str):
+            raise ConfigurationError(
+                f"url must be a redis:// URL string, got {type(given_url).__name__}"
+            )
+        name = _safe_url(url)
+        if when_unavailable not in _WHEN_UNAVAILABLE:
+            raise ConfigurationError(
+                f'when_unavailable must be "fail" or "local", got {when_unavailable!r}'
+            )
+        given_namespace: object = namespace
+        if (
+            not isinstance(given_namespace, str)
+            or not given_namespace
+            or not given_namespace.isprintable()
+            or " " in given_namespace
+        ):
+            raise ConfigurationError(
+                f"namespace must be a non-empty string without spaces, got {namespace!r}"
+            )
+        given: object = max_connections
+        if isinstance(given, bool) or not isinstance(given, int) or given < 1:
+            raise ConfigurationError(f"max_connections must be an int >= 1, got {given!r}")
+        connect = _seconds("connect_timeout", connect_timeout)
+        answer = _seconds("timeout", timeout)
+        self._retry_interval = _seconds("retry_interval", retry_interval)
+        self._margin = _seconds("margin", margin, zero=True)
+        self._event_ttl_ms = math.ceil(_seconds("event_ttl", event_ttl) * 1000)
+        try:
+            self._client: aioredis.Redis = aioredis.Redis.from_url(
+                url,
+                socket_connect_timeout=connect,
+                socket_timeout=answer,
+                # redis-py retries three times with backoff by default: a Redis
+                # that is away would hold every request for seconds. Away is
+                # this store's business, once (see `_Health`).
+                retry=Retry(NoBackoff(), 0),
+                max_connections=max_connections,
+            )
+        except (ValueError, TypeError) as exc:
+            message = _describe(exc, (url, *_secrets(url)))
+            raise ConfigurationError(f"Redis URL {name} is not usable: {message}") from None
+        self._name = name
+        self._when = when_unavailable
+        self._namespace = namespace
+        # A command that connects and then waits for its answer; beyond that, Redis is away.
+        self._bound = connect + answer
+        self._gate = asyncio.Semaphore(max_connections)
+        self._secrets = _secrets(url)
+        self._health = _Health(name, self._secrets, when_unavailable, self._retry_interval)
+        self._local_ids: Deduplicator | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        """Where the store is (its password hidden) and what it does while Redis is away."""
+        return f"<RedisStore {self._name} when_unavailable={self._when!r}>"
+
+    @property
+    def url(self) -> str:
+        """The server's URL, its password replaced by ``***``."""
+        return self._name
+
+    @property
+    def when_unavailable(self) -> Literal["fail", "local"]:
+        """``"fail"`` or ``"local"``: what happens while Redis is away."""
+        return self._when
+
+    @property
+    def available(self) -> bool:
+        """False from a failed command until one succeeds again."""
+        return not self._health.away
+
+    def limiter(self, key: str, rate: RateLimit) -> Limiter:
+        """The bucket `key` (hashed into a key of this store's namespace), paced at `rate`."""
+        if not isinstance(rate, RateLimit):
+            raise ConfigurationError(f"rate must be a RateLimit, got {rate!r}")
+        redis_key = f"{self._namespace}:rate:{_hashed(key)}"
+        return _SharedBucket(self, redis_key, rate, self._margin)
+
+    async def claim(self, event_id: str) -> bool:
+        """Record `event_id` for `event_ttl` seconds; True if no process had recorded it.
+
+        Raises:
+            StoreUnavailableError: Redis is away and the store fails closed.
+        """
+        key = f"{self._namespace}:event:{_hashed(event_id)}"
+        ttl = self._event_ttl_ms
+
+        async def set_if_absent(client: aioredis.Redis) -> bool:
+            return bool(await client.set(key, b"1", nx=True, px=ttl))
+
+        answer = await self._ask(set_if_absent, "the event was not handed on")
+        if isinstance(answer, _Away):
+            if self._local_ids is None:
+                self._local_ids = Deduplicator(ttl=self._event_ttl_ms / 1000)
+            return await self._local_ids.claim(event_id)
+        return answer
+
+    async def ping(self) -> None:
+        """Check that Redis answers now.
+
+        Raises:
+            StoreUnavailableError: it does not (whatever `when_unavailable` says).
+        """
+        try:
+            async with asyncio.timeout(self._bound):
+                await self._client.ping()
+        except _AWAY_ERRORS as exc:
+            raise self._unavailable(exc, "did not answer", "PING failed") from exc
+
+    async def _ask(
+        self, command: Callable[[aioredis.Redis], Awaitable[_T]], outcome: str
+    ) -> _T | _Away:
+        """Run `command` on Redis, or say that Redis is away (raising when failing closed).
+
+        `outcome` says what failing closed means for the caller ("the request was not sent").
+        """
+        if self._closed:
+            raise ClientClosedError("this RedisStore is closed; create a new one")
+        self._check_loop()
+        health = self._health
+        async with self._gate:
+            if not health.permit():
+                return self._away(None, outcome)
+            try:
+                async with asyncio.timeout(self._bound):
+                    answer = await command(self._client)
+            except _AWAY_ERRORS as exc:
+                health.failed(exc)
+                return self._away(exc, outcome)
+            except BaseException:
+                health.abandoned()
+                raise
+            health.answered()
+            return answer
+
+    def _away(self, exc: BaseException | None, outcome: str) -> _Away:
+        if self._when == "local":
+            return _AWAY
+        if exc is None:
+            wait = f"is away (asked again every {self._retry_interval:g} s)"
+            raise self._unavailable(None, wait, outcome)
+        raise self._unavailable(exc, "did not answer", outcome) from exc
+
+    def _unavailable(
+        self, exc: BaseException | None, what: str, outcome: str
+    ) -> StoreUnavailableError:
+        why = "" if exc is None else f" ({_describe(exc, self._secrets)})"
+        return StoreUnavailableError(
+            f"Redis at {self._name} {what}{why}: {outcome}", store=self._name, request_sent=False
+        )
+
+    def _check_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise EventLoopError(
+                "this RedisStore was first used on another event loop, and its connections "
+                "belong to that loop; create it inside the loop that uses it"
+            )
+
+    async def aclose(self) -> None:
+        """Close the connections to Redis; calling it again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._client.aclose()
+
+    async def __aenter__(self) -> Self:
+        """The store itself; connections are made on first use."""
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the connections."""
+        await self.aclose()
