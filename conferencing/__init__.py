@@ -57,16 +57,17 @@ from ._errors import (
     ValidationError,
     WebhookVerificationError,
 )
+from ._observe import Hooks, RequestInfo, ResponseInfo, RetryInfo
+from ._options import RequestOptions
 from ._pages import PageMeta, Pages
 from ._pool import SessionPool
 from ._ratelimit import Limiter, RateLimit, RateStore
+from ._raw import RawResponse, raw_response
 from ._receive import Deduplicator, EventIdStore, WebhookReceiver
 from ._retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy
+from ._version import __version__ as __version__
 from .catapult import CatapultClient
 from .telnyx import TelnyxClient
-
-#: The installed version; the one place it is written (the build reads it here).
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "DEFAULT_RETRY",
@@ -96,6 +97,7 @@ __all__ = [
     "EventIdStore",
     "EventLoopError",
     "EventPayloadError",
+    "Hooks",
     "InvalidCallControlIdError",
     "Limiter",
     "MaxParticipantsReachedError",
@@ -107,8 +109,13 @@ __all__ = [
     "RateLimit",
     "RateLimitError",
     "RateStore",
+    "RawResponse",
+    "RequestInfo",
+    "RequestOptions",
     "RequestTimeout",
     "ResponseDecodeError",
+    "ResponseInfo",
+    "RetryInfo",
     "RetryPolicy",
     "ServerError",
     "SessionPool",
@@ -121,5 +128,6 @@ __all__ = [
     "WebhookVerificationError",
     "catapult",
     "create_many",
+    "raw_response",
     "telnyx",
 ]

@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import platform
 import re
 from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Final, Self, TypeVar
 from urllib.parse import urlsplit
 
+import aiohttp
 import yarl
 from attrs import AttrsInstance
-from multidict import CIMultiDict
 
+from . import _wire
 from ._errors import ClientClosedError, ConfigurationError
+from ._headers import AuthHeaders
+from ._observe import Hooks, Observers, observers
+from ._options import Options, with_extras
 from ._pool import SessionPool, check_seconds
 from ._ratelimit import Limiter, RateLimit
+from ._raw import CAPTURE, capturing
 from ._retry import NO_RETRY, RetryPolicy
 from ._send import Answer, Call, Dialect, send
+from ._version import __version__
 
-__all__ = ["AuthHeaders", "BaseClient", "credential", "json_headers"]
+__all__ = ["USER_AGENT", "AuthHeaders", "BaseClient", "credential", "json_headers"]
+
+#: Who is calling, in every request: this library, its version, Python's and aiohttp's.
+USER_AGENT: Final = (
+    f"conferencing/{__version__} Python/{platform.python_version()} aiohttp/{aiohttp.__version__}"
+)
 
 _T = TypeVar("_T")
 _USERINFO = re.compile(r"//[^/?#]*@")
@@ -73,20 +85,6 @@ def _usable_host(raw_host: str) -> bool:
     return 0 < len(name) <= _MAX_HOST and all(_LABEL.fullmatch(label) for label in name.split("."))
 
 
-class AuthHeaders(CIMultiDict[str]):
-    """Request headers whose repr never shows the `Authorization` value.
-
-    A `CIMultiDict`, the type aiohttp keeps headers in, so that it need not
-    convert them on every request.
-    """
-
-    def __repr__(self) -> str:
-        shown = {k: ("***" if k.lower() == "authorization" else v) for k, v in self.items()}
-        return f"AuthHeaders({shown!r})"
-
-    __str__ = __repr__
-
-
 def json_headers(authorization: str) -> AuthHeaders:
     """The headers every JSON request of a client carries."""
     return AuthHeaders(
@@ -94,6 +92,7 @@ def json_headers(authorization: str) -> AuthHeaders:
             "Authorization": authorization,
             "Content-Type": "application/json",
             "Accept": "application/json",
+            "User-Agent": USER_AGENT,
         }
     )
 
@@ -161,6 +160,8 @@ class BaseClient:
     _family_prefix: str
     #: The account this client speaks for, as pacing keys it (see `_account_is`).
     _account: str
+    #: The headers of every request: credentials, JSON, User-Agent (set by subclasses).
+    _headers: AuthHeaders
 
     def __init__(
         self,
@@ -171,6 +172,7 @@ class BaseClient:
         allow_insecure_http: bool,
         retry: RetryPolicy | None,
         rate_limit: RateLimit | None,
+        hooks: Hooks | None = None,
     ) -> None:
         name = type(self).__name__
         if not isinstance(allow_insecure_http, bool):
@@ -191,6 +193,11 @@ class BaseClient:
         self._timeout = float(timeout) if timeout is not None else None
         self._retry = retry if retry is not None else NO_RETRY
         self._rate_limit = rate_limit
+        if hooks is not None and not isinstance(hooks, Hooks):
+            raise ConfigurationError(f"{name} hooks must be a conferencing.Hooks, got {hooks!r}")
+        self._hooks = hooks
+        #: The pool the observers below were worked out for, and them.
+        self._watched: tuple[SessionPool | None, Observers | None] = (None, None)
         self._closed = False
 
     def _account_is(self, account: str) -> None:
@@ -226,9 +233,9 @@ class BaseClient:
         self,
         method: str,
         url: str,
-        headers: Mapping[str, str],
-        body: bytes | None,
+        payload: dict[str, Any] | None,
         decode: Callable[[Answer], _T],
+        options: Options,
         *,
         idempotent: bool = False,
         request: AttrsInstance | None = None,
@@ -236,28 +243,57 @@ class BaseClient:
     ) -> Coroutine[Any, Any, _T]:
         """Send one request through the pool's one send path (await the result).
 
-        `idempotent` says the request may be repeated without effect (GETs,
-        Telnyx commands with a `command_id`); `request` is the object being
-        sent and `command_id` the one its body carries, both kept on an
+        `payload` is the JSON body (None for none); `options` the call's own
+        (its operation name, and any timeout and extras). `idempotent` says
+        the request may be repeated without effect (GETs, Telnyx commands
+        with a `command_id`); `request` is the object being sent and
+        `command_id` the one its body carries, both kept on an
         `OutcomeUnknownError`. Not a coroutine itself, so that each request
         runs one frame fewer.
+
+        Raises:
+            ValidationError: an extra of `options` would break the request.
         """
         pool = self._active_pool()
+        headers: Mapping[str, str] = self._headers
+        if options.body is not None or options.query is not None:
+            url, payload = with_extras(
+                options, method, url, payload, request, self._dialect.wire_name
+            )
+        if options.headers is not None:
+            extended = AuthHeaders(headers)
+            extended.update(options.headers)
+            headers = extended
+        captured = CAPTURE.get()
+        if captured is not None:
+            decode = capturing(captured, decode)
+        watched_pool, watching = self._watched
+        if watched_pool is not pool:
+            watching = self._watch(pool)
         call = Call(  # positionally: one is built per request
             self._dialect,
             self._origin,
             method,
             url,
             headers,
-            body,
-            self._timeout,
+            None if payload is None else _wire.dumps(payload),
+            options.timeout if options.timeout is not None else self._timeout,
             idempotent,
             self._retry,
             self._limiter(pool, url) if self._rate_limit is not None else None,
             request,
             command_id,
+            options.operation,
+            watching,
         )
         return send(pool, call, decode)
+
+    def _watch(self, pool: SessionPool) -> Observers | None:
+        """Work out, once per pool, who watches this client's requests: the pool's hooks, ours."""
+        hooks = [h for h in (pool.hooks, self._hooks) if h is not None]
+        watching = observers(hooks, tracing=pool.tracing)
+        self._watched = (pool, watching)
+        return watching
 
     def _limiter(self, pool: SessionPool, url: str) -> Limiter:
         """The pool's bucket for this account and the endpoint family `url` belongs to."""

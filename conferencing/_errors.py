@@ -227,6 +227,7 @@ class ResponseDecodeError(ConferencingError):
         url: str,
         status: int,
         body: str,
+        request_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.provider = provider
@@ -234,6 +235,8 @@ class ResponseDecodeError(ConferencingError):
         self.url = url
         self.status = status
         self.body = body
+        #: The provider's id of the request, from the answer's headers.
+        self.request_id = request_id
 
 
 class OutcomeUnknownError(ConferencingError):
@@ -286,6 +289,7 @@ class APIError(ConferencingError):
         status: int,
         body: str,
         errors: tuple[ErrorDetail, ...] = (),
+        request_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.provider = provider
@@ -294,6 +298,9 @@ class APIError(ConferencingError):
         self.status = status
         self.body = body
         self.errors = errors
+        #: The provider's id of the request (its `X-Request-Id` answer header), for
+        #: a support ticket; None when the answer had none.
+        self.request_id = request_id
 
     @property
     def code(self) -> str | None:
@@ -362,6 +369,7 @@ class RateLimitError(APIError):
         status: int,
         body: str,
         errors: tuple[ErrorDetail, ...] = (),
+        request_id: str | None = None,
         retry_after: float | None = None,
     ) -> None:
         super().__init__(
@@ -372,6 +380,7 @@ class RateLimitError(APIError):
             status=status,
             body=body,
             errors=errors,
+            request_id=request_id,
         )
         #: Seconds to wait before trying again, when the provider said.
         self.retry_after = retry_after

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import inspect
 import math
 import ssl as _ssl
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Final, Self
+from urllib.parse import unquote, urlsplit
 
 import aiohttp
 import attrs
 
 from ._errors import ClientClosedError, ConfigurationError, EventLoopError
+from ._observe import Hooks, Observers, observers, tracing_choice
 from ._ratelimit import Limiter, RateLimit, RateStore
 
 __all__ = ["Deadlines", "SessionPool", "check_seconds"]
@@ -184,6 +188,20 @@ class SessionPool:
         rate_store: Where the pacing buckets live. By default in this pool,
             for this process; a shared store (`conferencing.redis.RedisStore`)
             makes every process using it keep one account's pace together.
+        hooks: `Hooks` called for every attempt of every request on this pool.
+        tracing: OpenTelemetry spans for every attempt: None (the default)
+            turns them on when OpenTelemetry is installed
+            (`pip install 'conferencing[otel]'`), False never, True requires it.
+        proxy: An `http://` proxy every request goes through; user info in
+            its URL (`http://user:pass@proxy:3128`) is sent as
+            `Proxy-Authorization` and never shown. Off by default.
+        trust_env: Read proxies from `HTTP_PROXY` / `HTTPS_PROXY` /
+            `NO_PROXY` (and `~/.netrc`), as aiohttp does when asked. Off by
+            default, so that the environment cannot reroute credentials.
+        connector_options: More keywords for aiohttp's `TCPConnector`
+            (`local_addr`, `family`, `keepalive_timeout`, `force_close`,
+            `happy_eyeballs_delay`, `resolver`, ...). The connection limit
+            and TLS are this pool's own arguments and cannot be given here.
     """
 
     def __init__(
@@ -194,6 +212,11 @@ class SessionPool:
         connect_timeout: float | None = 10.0,
         ssl: bool | _ssl.SSLContext = True,
         rate_store: RateStore | None = None,
+        hooks: Hooks | None = None,
+        tracing: bool | None = None,
+        proxy: str | None = None,
+        trust_env: bool = False,
+        connector_options: Mapping[str, Any] | None = None,
     ) -> None:
         given: object = max_connections
         if isinstance(given, bool) or not isinstance(given, int) or given < 1:
@@ -223,11 +246,24 @@ class SessionPool:
                 f"rate_store must have a limiter(key, rate) method, got {rate_store!r}"
             )
         self._rate_store = rate_store
+        if hooks is not None and not isinstance(hooks, Hooks):
+            raise ConfigurationError(f"hooks must be a conferencing.Hooks, got {hooks!r}")
+        self._hooks = hooks
+        self._tracing = tracing_choice(tracing)
+        self._observers: Observers | None = observers(
+            () if hooks is None else (hooks,), tracing=self._tracing
+        )
+        if not isinstance(trust_env, bool):
+            raise ConfigurationError(f"trust_env must be True or False, got {trust_env!r}")
+        self._trust_env = trust_env
+        self._proxy, self._proxy_auth = _proxy(proxy)
+        self._connector_options = _connector_options(connector_options)
         self._closed = False
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"{len(self._origins)} origins"
-        return f"<SessionPool max_connections={self._max_connections} {state}>"
+        proxy = f" proxy={self._proxy!r}" if self._proxy is not None else ""
+        return f"<SessionPool max_connections={self._max_connections}{proxy} {state}>"
 
     @property
     def closed(self) -> bool:
@@ -255,17 +291,19 @@ class SessionPool:
         if self._closed:
             raise ClientClosedError("this SessionPool is closed; create a new one")
         connector = aiohttp.TCPConnector(
+            **{"ttl_dns_cache": 300, **self._connector_options},
             limit=self._max_connections,
             limit_per_host=0,
             ssl=self._ssl,
-            ttl_dns_cache=300,
         )
         session = aiohttp.ClientSession(
             connector=connector,
             timeout=self._session_timeout,
             raise_for_status=False,
             auto_decompress=True,
-            trust_env=False,
+            trust_env=self._trust_env,
+            proxy=self._proxy,
+            proxy_auth=self._proxy_auth,
             # API calls carry credentials in headers; cookies would only cost
             # time on every request and answer.
             cookie_jar=aiohttp.DummyCookieJar(),
@@ -285,6 +323,16 @@ class SessionPool:
             "one) inside the loop that uses it, e.g. in the coroutine given to asyncio.run, "
             "once per loop"
         )
+
+    @property
+    def hooks(self) -> Hooks | None:
+        """The hooks watching every request on this pool."""
+        return self._hooks
+
+    @property
+    def tracing(self) -> bool:
+        """Whether this pool's requests are traced with OpenTelemetry spans."""
+        return self._tracing
 
     def pace(self, origin: str, account: str, rate: RateLimit) -> None:
         """Pace `account` at `origin` at `rate` on this pool; every client of it shares the pace.
@@ -334,3 +382,59 @@ class SessionPool:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+#: TCPConnector keywords this pool sets itself, from its own arguments.
+_OWN_CONNECTOR_OPTIONS: Final = frozenset({"limit", "limit_per_host", "ssl", "loop"})
+#: TCPConnector keywords that would turn TLS verification off behind `ssl=`.
+_TLS_CONNECTOR_OPTIONS: Final = frozenset({"verify_ssl", "ssl_context", "fingerprint"})
+
+
+def _connector_options(given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The extra TCPConnector keywords, each one it takes and none the pool sets itself."""
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        raise ConfigurationError(f"connector_options must be a mapping, got {given!r}")
+    known = set(inspect.signature(aiohttp.TCPConnector).parameters)
+    for name in given:
+        if name in _OWN_CONNECTOR_OPTIONS or name in _TLS_CONNECTOR_OPTIONS:
+            raise ConfigurationError(
+                f"connector_options may not set {name}: use SessionPool's own "
+                "max_connections and ssl arguments"
+            )
+        if name not in known:
+            raise ConfigurationError(
+                f"connector_options: aiohttp's TCPConnector takes no {name!r} "
+                f"(aiohttp {aiohttp.__version__})"
+            )
+    return dict(given)
+
+
+def _proxy(url: object) -> tuple[str | None, aiohttp.BasicAuth | None]:
+    """The proxy URL without user info, and the user info as Proxy-Authorization."""
+    if url is None:
+        return None, None
+    if not isinstance(url, str):
+        raise ConfigurationError(f"proxy must be a URL string, got {type(url).__name__}")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ConfigurationError("proxy is not a usable URL") from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigurationError(
+            "proxy must be an http:// (or https://) URL with a host, e.g. http://proxy:3128"
+        )
+    if parts.path not in {"", "/"} or parts.query or parts.fragment:
+        raise ConfigurationError("proxy must be only scheme, host and port")
+    if any(c.isspace() or ord(c) < 0x20 for c in url):  # noqa: PLR2004
+        raise ConfigurationError("proxy is not a usable URL")
+    host = parts.hostname
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    auth = None
+    if parts.username is not None:
+        auth = aiohttp.BasicAuth(unquote(parts.username), unquote(parts.password or ""))
+    return f"{parts.scheme}://{netloc}", auth

@@ -182,12 +182,15 @@ async def call_with_retries(
     *,
     idempotent: bool,
     what: str,
+    on_retry: Callable[[int, str, float, ConferencingError], None] | None = None,
 ) -> _T:
     """Retry `attempt` after its first try failed with `first_failure`.
 
     The first try runs outside this function, so a request that succeeds the
     first time pays nothing for retries; tenacity is handed that failure as
-    its first attempt's outcome, then drives the rest.
+    its first attempt's outcome, then drives the rest. `on_retry(attempt,
+    reason, delay, error)` is called before each wait, with the number of
+    the attempt that follows it.
     """
     # Imported on the first retry, not with the package: most processes
     # never retry, and every module kept in memory slows the garbage
@@ -215,6 +218,8 @@ async def call_with_retries(
             policy.attempts,
             reason,
         )
+        if on_retry is not None and isinstance(exc, ConferencingError):
+            on_retry(state.attempt_number + 1, reason or "?", sleep, exc)
 
     retrying = tenacity.AsyncRetrying(
         stop=tenacity.stop_after_attempt(policy.attempts)

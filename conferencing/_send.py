@@ -38,6 +38,7 @@ from ._errors import (
     TransportError,
     error_class_for,
 )
+from ._observe import Observers, request_id
 from ._pool import SessionPool
 from ._ratelimit import Limiter
 from ._retry import (
@@ -75,6 +76,8 @@ class Dialect:
     name: str
     #: Reads the provider's JSON error payload; may raise on odd shapes.
     parse_errors: Callable[[Any], tuple[ErrorDetail, ...]]
+    #: The JSON name of a request class's attribute (`from_` -> `from`, camelCase, ...).
+    wire_name: Callable[[str], str]
 
 
 # Call and Answer are built for every request, so they are plain (not frozen)
@@ -102,6 +105,12 @@ class Call:
     request: AttrsInstance | None = None
     #: The `command_id` the body carries (Telnyx), for `OutcomeUnknownError.command_id`.
     command_id: str | None = None
+    #: The client method sending it ("create_conference"), for hooks and spans.
+    operation: str = ""
+    #: Who watches its attempts (hooks, tracing); None when nobody does.
+    observers: Observers | None = None
+    #: Which attempt this is: 1 for the first try.
+    attempt: int = 1
 
 
 @attrs.define
@@ -168,22 +177,27 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
         url: yarl.URL | str = _parsed_url(call.url)
     except ValueError:
         url = call.url  # aiohttp refuses it with InvalidUrlClientError, mapped below
+    observers = call.observers
+    headers: Mapping[str, str] = call.headers
+    watch = None
     try:
         hook = SENDING.get()
         if hook is not None:
             hook()
+        if observers is not None:
+            watch, headers = observers.sending(call, headers)
         # Awaited rather than entered with `async with`: one coroutine
         # less per request; `release()` below does what leaving would.
         response = await origin.session.request(
             call.method,
             url,
             data=call.body,
-            headers=call.headers,
+            headers=headers,
             allow_redirects=False,  # credentials must never follow a redirect
         )
         try:
             status = response.status
-            headers = response.headers
+            answer_headers = response.headers
             length = response.content_length
             if length == 0:  # Catapult's 201s: nothing to wait for
                 body, complete = b"", True
@@ -220,13 +234,21 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
             _log_answer(call, status, started)
         if 200 <= status < 300 and complete:  # noqa: PLR2004
             try:
-                return decode(Answer(status, headers, body))
+                result = decode(Answer(status, answer_headers, body))
             except ConferencingError as exc:
                 failure = exc
             except Exception as exc:  # noqa: BLE001 - any decoder failure is a shape problem
-                failure = _undecodable(call, status, body, exc)
+                failure = _undecodable(call, status, answer_headers, body, exc)
+            else:
+                if observers is not None and watch is not None:
+                    observers.answered(call, watch, status, answer_headers, None)
+                return result
         else:
-            failure = _unsuccessful(call, status, headers, body)
+            failure = _unsuccessful(call, status, answer_headers, body)
+        if observers is not None and watch is not None:
+            observers.answered(call, watch, status, answer_headers, failure)
+    elif observers is not None and watch is not None:
+        observers.answered(call, watch, None, None, failure)
     # Handled outside the `except` clauses above, so that nothing is chained
     # to aiohttp's errors, whose repr holds the request headers (credentials).
     return await _failed(pool, call, decode, failure, started)
@@ -249,15 +271,23 @@ async def _failed(
         raise failure
     maybe_done = maybe_carried_out(failure)
     if call.retry.attempts > 1 and retry_reason(failure, idempotent=call.idempotent):
-        once = attrs.evolve(call, retry=_ATTEMPT)
+        tries = call.attempt
 
         async def attempt() -> _T:
-            nonlocal maybe_done
+            nonlocal maybe_done, tries
+            tries += 1
             try:
-                return await send(pool, once, decode)
+                return await send(pool, attrs.evolve(call, retry=_ATTEMPT, attempt=tries), decode)
             except ConferencingError as exc:
                 maybe_done = maybe_done or maybe_carried_out(exc)
                 raise
+
+        on_retry = None
+        observers = call.observers
+        if observers is not None:
+
+            def on_retry(number: int, reason: str, delay: float, error: ConferencingError) -> None:
+                observers.retrying(call, number, reason, delay, error)
 
         try:
             return await call_with_retries(
@@ -267,6 +297,7 @@ async def _failed(
                 attempt,
                 idempotent=call.idempotent,
                 what=f"{call.dialect.name} {call.method} {call.url}",
+                on_retry=on_retry,
             )
         except ConferencingError as exc:
             failure = exc
@@ -308,12 +339,15 @@ def _unsuccessful(
     return _decode_error(
         call,
         status,
+        headers,
         body,
         f"the answer to {call.method} {call.url} is larger than {MAX_BODY_BYTES} bytes",
     )
 
 
-def _undecodable(call: Call, status: int, body: bytes, exc: Exception) -> ResponseDecodeError:
+def _undecodable(
+    call: Call, status: int, headers: Mapping[str, str], body: bytes, exc: Exception
+) -> ResponseDecodeError:
     """Our error for a success answer its decoder could not read."""
     if isinstance(exc, cattrs.BaseValidationError):
         # Where in the answer, and what: "expected str @ $.region".
@@ -323,6 +357,7 @@ def _undecodable(call: Call, status: int, body: bytes, exc: Exception) -> Respon
     error = _decode_error(
         call,
         status,
+        headers,
         body,
         f"the {status} answer to {call.method} {call.url} does not have the documented "
         f"shape: {what}",
@@ -331,15 +366,28 @@ def _undecodable(call: Call, status: int, body: bytes, exc: Exception) -> Respon
     return error
 
 
-def _decode_error(call: Call, status: int, body: bytes, problem: str) -> ResponseDecodeError:
+def _decode_error(
+    call: Call, status: int, headers: Mapping[str, str], body: bytes, problem: str
+) -> ResponseDecodeError:
+    said = request_id(headers)
     return ResponseDecodeError(
-        f"{call.dialect.name}: {problem}",
+        f"{call.dialect.name}: {problem}{_request_id_note(said)}",
         provider=call.dialect.name,
         method=call.method,
         url=call.url,
         status=status,
         body=_text(body),
+        request_id=said,
     )
+
+
+def _request_id_note(said: str | None) -> str:
+    """The note " (request id ...)" for a message, so a log line can go into a support ticket."""
+    # Printable ASCII only, and not too long: it comes from the network.
+    if said is None:
+        return ""
+    shown = "".join(c if " " < c <= "~" else "?" for c in said[:128])
+    return f" (request id {shown})"
 
 
 def _timed_out(call: Call, seconds: float, *, sent: bool) -> RequestTimeout:
@@ -410,6 +458,7 @@ def _api_error(call: Call, status: int, headers: CIMultiDictProxy[str], body: by
     message = f"{provider} answered {status} to {call.method} {call.url}"
     if said:
         message = f"{message}: {said}"
+    given_id = request_id(headers)
     common: dict[str, Any] = {
         "provider": provider,
         "method": call.method,
@@ -417,7 +466,9 @@ def _api_error(call: Call, status: int, headers: CIMultiDictProxy[str], body: by
         "status": status,
         "body": _text(body),
         "errors": errors,
+        "request_id": given_id,
     }
+    message += _request_id_note(given_id)
     if issubclass(cls, RateLimitError):
         return cls(message, retry_after=retry_after(headers), **common)
     return cls(message, **common)

@@ -9,8 +9,10 @@ from urllib.parse import quote, urlencode
 
 from attrs import AttrsInstance
 
-from .. import _rules, _wire
+from .. import _rules
 from .._client import BaseClient, credential, json_headers
+from .._observe import Hooks
+from .._options import Options, RequestOptions, call_options
 from .._pages import PageMeta, Pages
 from .._pool import SessionPool
 from .._ratelimit import RateLimit
@@ -89,6 +91,8 @@ class CatapultClient(BaseClient):
             safe to repeat are ever retried. `None` sends each request once.
         rate_limit: Client-side pacing per endpoint family (`RateLimit`);
             off by default.
+        hooks: `Hooks` called for every attempt of this client's requests
+            (after the pool's own).
 
     Raises:
         ConfigurationError: a credential is missing, or the base URL is unusable.
@@ -109,6 +113,7 @@ class CatapultClient(BaseClient):
         allow_insecure_http: bool = False,
         retry: RetryPolicy | None = DEFAULT_RETRY,
         rate_limit: RateLimit | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -117,6 +122,7 @@ class CatapultClient(BaseClient):
             allow_insecure_http=allow_insecure_http,
             retry=retry,
             rate_limit=rate_limit,
+            hooks=hooks,
         )
         user = credential(
             user_id,
@@ -130,7 +136,7 @@ class CatapultClient(BaseClient):
         token = credential(api_token, "CATAPULT_API_TOKEN", "an api_token", "CatapultClient")
         secret = credential(api_secret, "CATAPULT_API_SECRET", "an api_secret", "CatapultClient")
         basic = base64.b64encode(f"{token}:{secret}".encode()).decode("ascii")
-        self._headers: Final = json_headers(f"Basic {basic}")
+        self._headers = json_headers(f"Basic {basic}")
         self._user_url: Final = f"{self._base_url}/v1/users/{self._user_id}"
         self._family_prefix = f"{self._user_url}/"
         self._conferences_url: Final = f"{self._user_url}/conferences"
@@ -148,7 +154,9 @@ class CatapultClient(BaseClient):
         return self._user_id
 
     @overload
-    async def create_conference(self, request: CreateConferenceRequest, /) -> ConferenceRef: ...
+    async def create_conference(
+        self, request: CreateConferenceRequest, /, **options: Unpack[RequestOptions]
+    ) -> ConferenceRef: ...
 
     @overload
     async def create_conference(
@@ -168,10 +176,11 @@ class CatapultClient(BaseClient):
             ResponseDecodeError: the 201 carried no usable `Location`.
             TransportError: the network failed.
         """
+        options = call_options("create_conference", fields)
         request = _rules.request_from(CreateConferenceRequest, request, fields)
-        body = _wire.dumps(CONVERTER.unstructure(request))
+        body = CONVERTER.unstructure(request)
         return await self._send(
-            "POST", self._conferences_url, self._headers, body, decode_ref, request=request
+            "POST", self._conferences_url, body, decode_ref, request=request, options=options
         )
 
     def _conference_url(self, conference_id: str) -> str:
@@ -184,19 +193,28 @@ class CatapultClient(BaseClient):
     def _call_url(self, call_id: str) -> str:
         return f"{self._calls_url}/{_rules.path_segment('call_id', call_id)}"
 
-    async def _get(self, url: str, query: Mapping[str, str], decode: Callable[[Answer], _T]) -> _T:
+    async def _get(
+        self,
+        url: str,
+        query: Mapping[str, str],
+        decode: Callable[[Answer], _T],
+        *,
+        options: Options,
+    ) -> _T:
         if query:
             url = f"{url}?{urlencode(query, quote_via=quote)}"
-        return await self._send("GET", url, self._headers, None, decode, idempotent=True)
+        return await self._send("GET", url, None, decode, options=options, idempotent=True)
 
-    async def _post(self, url: str, request: AttrsInstance) -> None:
+    async def _post(self, url: str, request: AttrsInstance, *, options: Options) -> None:
         # Catapult's POSTs are never sent twice: an update that failed
         # half-way (a timeout) is for the caller to look at, not to repeat.
-        body = _wire.dumps(CONVERTER.unstructure(request))
-        await self._send("POST", url, self._headers, body, decode_nothing, request=request)
+        body = CONVERTER.unstructure(request)
+        await self._send("POST", url, body, decode_nothing, options=options, request=request)
 
     @overload
-    async def create_call(self, request: CreateCallRequest, /) -> CallRef: ...
+    async def create_call(
+        self, request: CreateCallRequest, /, **options: Unpack[RequestOptions]
+    ) -> CallRef: ...
 
     @overload
     async def create_call(self, /, **fields: Unpack[CreateCallFields]) -> CallRef: ...
@@ -216,22 +234,23 @@ class CatapultClient(BaseClient):
             ResponseDecodeError: the 201 carried no usable `Location`.
             TransportError: the network failed; the call may exist.
         """
+        options = call_options("create_call", fields)
         request = _rules.request_from(CreateCallRequest, request, fields)
-        body = _wire.dumps(CONVERTER.unstructure(request))
+        body = CONVERTER.unstructure(request)
         return await self._send(
-            "POST", self._calls_url, self._headers, body, decode_call_ref, request=request
+            "POST", self._calls_url, body, decode_call_ref, request=request, options=options
         )
 
-    async def get_call(self, call_id: str) -> Call:
+    async def get_call(self, call_id: str, **given: Unpack[RequestOptions]) -> Call:
         """Fetch a call: its state, numbers, times, duration and conference.
 
         Raises:
             ValidationError: `call_id` cannot stand in a URL path.
             NotFoundError: there is no such call.
         """
-        return await self._send(
-            "GET", self._call_url(call_id), self._headers, None, decode_call, idempotent=True
-        )
+        options = call_options("get_call", given)
+        url = self._call_url(call_id)
+        return await self._send("GET", url, None, decode_call, options=options, idempotent=True)
 
     async def update_call(
         self,
@@ -254,10 +273,13 @@ class CatapultClient(BaseClient):
             APIError: Catapult refused otherwise.
             OutcomeUnknownError, TransportError: the update may or may not have happened.
         """
+        options = call_options("update_call", fields)
         url = self._call_url(call_id)
-        await self._post(url, _rules.request_from(UpdateCallRequest, request, fields))
+        await self._post(
+            url, _rules.request_from(UpdateCallRequest, request, fields), options=options
+        )
 
-    async def hang_up(self, call_id: str) -> None:
+    async def hang_up(self, call_id: str, **given: Unpack[RequestOptions]) -> None:
         """End a call, ringing or answered: `update_call(call_id, state="completed")`.
 
         Raises:
@@ -266,7 +288,9 @@ class CatapultClient(BaseClient):
             PermissionDeniedError: the call has already ended (`call-invalid-state`).
             APIError, OutcomeUnknownError, TransportError: as for `update_call`.
         """
-        await self.update_call(call_id, state="completed")
+        options = call_options("hang_up", given)
+        url = self._call_url(call_id)
+        await self._post(url, UpdateCallRequest(state="completed"), options=options)
 
     def list_calls(
         self,
@@ -292,6 +316,7 @@ class CatapultClient(BaseClient):
             ValidationError: a filter breaks a documented rule (at the call).
             APIError, TransportError: while iterating, when a page cannot be fetched.
         """
+        options = call_options("list_calls", fields)
         request = _rules.request_from(ListCallsRequest, request, fields)
         query = calls_query(request)
         url = self._calls_url
@@ -299,7 +324,7 @@ class CatapultClient(BaseClient):
         if not request.paged:
 
             async def fetch_all(_number: int) -> tuple[tuple[Call, ...], PageMeta]:
-                calls = await self._get(url, query, decode_calls)
+                calls = await self._get(url, query, decode_calls, options=options)
                 return calls, PageMeta(total_pages=1, total_results=len(calls))
 
             return Pages(fetch_all)
@@ -311,7 +336,9 @@ class CatapultClient(BaseClient):
         async def fetch(number: int) -> tuple[tuple[Call, ...], PageMeta]:
             # `Pages` counts from 1; Catapult's pages from 0 (or from `page`).
             page = first + number - 1
-            calls = await self._get(url, {**query, "page": str(page)}, decode_calls)
+            calls = await self._get(
+                url, {**query, "page": str(page)}, decode_calls, options=options
+            )
             # No totals come back: one more page is asked for while pages are full.
             known = number + 1 if len(calls) >= size else number
             return calls, PageMeta(page_number=page, page_size=size, total_pages=known)
@@ -319,7 +346,9 @@ class CatapultClient(BaseClient):
         return Pages(fetch)
 
     @overload
-    async def add_member(self, conference_id: str, request: AddMemberRequest, /) -> MemberRef: ...
+    async def add_member(
+        self, conference_id: str, request: AddMemberRequest, /, **options: Unpack[RequestOptions]
+    ) -> MemberRef: ...
 
     @overload
     async def add_member(
@@ -350,30 +379,30 @@ class CatapultClient(BaseClient):
             ResponseDecodeError: the 201 carried no usable `Location`.
             TransportError: the network failed; the member may exist.
         """
+        options = call_options("add_member", fields)
         url = f"{self._conference_url(conference_id)}/members"
         if isinstance(request, str):
             request = _rules.build(AddMemberRequest, {"call_id": request, **fields})
         else:
             request = _rules.request_from(AddMemberRequest, request, fields)
-        body = _wire.dumps(CONVERTER.unstructure(request))
+        body = CONVERTER.unstructure(request)
         return await self._send(
-            "POST", url, self._headers, body, decode_member_ref, request=request
+            "POST", url, body, decode_member_ref, request=request, options=options
         )
 
-    async def get_conference(self, conference_id: str) -> Conference:
+    async def get_conference(
+        self, conference_id: str, **given: Unpack[RequestOptions]
+    ) -> Conference:
         """Fetch a conference: its state, members count, mute and hold, callback settings.
 
         Raises:
             ValidationError: `conference_id` cannot stand in a URL path.
             NotFoundError: there is no such conference.
         """
+        options = call_options("get_conference", given)
+        url = self._conference_url(conference_id)
         return await self._send(
-            "GET",
-            self._conference_url(conference_id),
-            self._headers,
-            None,
-            decode_conference,
-            idempotent=True,
+            "GET", url, None, decode_conference, options=options, idempotent=True
         )
 
     async def update_conference(
@@ -392,28 +421,37 @@ class CatapultClient(BaseClient):
             NotFoundError: there is no such conference.
             APIError: Catapult refused otherwise (e.g. the conference has completed).
         """
+        options = call_options("update_conference", fields)
         url = self._conference_url(conference_id)
-        await self._post(url, _rules.request_from(UpdateConferenceRequest, request, fields))
+        await self._post(
+            url, _rules.request_from(UpdateConferenceRequest, request, fields), options=options
+        )
 
-    async def list_members(self, conference_id: str) -> tuple[Member, ...]:
+    async def list_members(
+        self, conference_id: str, **given: Unpack[RequestOptions]
+    ) -> tuple[Member, ...]:
         """List a conference's members, those who left (state completed) included.
 
         Raises:
             ValidationError: `conference_id` cannot stand in a URL path.
             NotFoundError: there is no such conference.
         """
+        options = call_options("list_members", given)
         url = f"{self._conference_url(conference_id)}/members"
-        return await self._send("GET", url, self._headers, None, decode_members, idempotent=True)
+        return await self._send("GET", url, None, decode_members, options=options, idempotent=True)
 
-    async def get_member(self, conference_id: str, member_id: str) -> Member:
+    async def get_member(
+        self, conference_id: str, member_id: str, **given: Unpack[RequestOptions]
+    ) -> Member:
         """Fetch one member of a conference.
 
         Raises:
             ValidationError: an id cannot stand in a URL path.
             NotFoundError: there is no such conference or member.
         """
+        options = call_options("get_member", given)
         url = self._member_url(conference_id, member_id)
-        return await self._send("GET", url, self._headers, None, decode_member, idempotent=True)
+        return await self._send("GET", url, None, decode_member, options=options, idempotent=True)
 
     async def update_member(
         self,
@@ -431,8 +469,11 @@ class CatapultClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             NotFoundError: there is no such conference or member.
         """
+        options = call_options("update_member", fields)
         url = self._member_url(conference_id, member_id)
-        await self._post(url, _rules.request_from(UpdateMemberRequest, request, fields))
+        await self._post(
+            url, _rules.request_from(UpdateMemberRequest, request, fields), options=options
+        )
 
     async def play_audio(
         self,
@@ -453,12 +494,15 @@ class CatapultClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             NotFoundError: there is no such conference or member.
         """
+        options = call_options("play_audio", fields)
         base = (
             self._conference_url(conference_id)
             if member_id is None
             else self._member_url(conference_id, member_id)
         )
-        await self._post(f"{base}/audio", _rules.request_from(PlayAudioRequest, request, fields))
+        await self._post(
+            f"{base}/audio", _rules.request_from(PlayAudioRequest, request, fields), options=options
+        )
 
     async def start_conference_call(
         self,

@@ -10,8 +10,9 @@ in step.
 # No `from __future__ import annotations`: on Python 3.11, `TypedDict` only
 # sees `Required[...]` in an evaluated annotation, never in a string.
 from collections.abc import Mapping
-from typing import Required, TypedDict
+from typing import Required
 
+from .._options import RequestOptions
 from ._models import PlayAudioRequest
 
 __all__ = [
@@ -27,7 +28,7 @@ __all__ = [
 ]
 
 
-class CreateConferenceFields(TypedDict, total=False):
+class CreateConferenceFields(RequestOptions, total=False):
     """The fields of a `CreateConferenceRequest`, as keywords."""
 
     from_: Required[str]
@@ -39,7 +40,7 @@ class CreateConferenceFields(TypedDict, total=False):
     tag: str | None
 
 
-class UpdateConferenceFields(TypedDict, total=False):
+class UpdateConferenceFields(RequestOptions, total=False):
     """The fields of an `UpdateConferenceRequest`, as keywords."""
 
     state: str | None
@@ -52,7 +53,7 @@ class UpdateConferenceFields(TypedDict, total=False):
     tag: str | None
 
 
-class CreateCallFields(TypedDict, total=False):
+class CreateCallFields(RequestOptions, total=False):
     """The fields of a `CreateCallRequest`, as keywords."""
 
     from_: Required[str]
@@ -72,7 +73,7 @@ class CreateCallFields(TypedDict, total=False):
     sip_headers: Mapping[str, str] | None
 
 
-class AddMemberOptionalFields(TypedDict, total=False):
+class AddMemberOptionalFields(RequestOptions, total=False):
     """The fields of an `AddMemberRequest` but `call_id`, for keywords after the call's id."""
 
     join_tone: bool | None
@@ -87,7 +88,7 @@ class AddMemberFields(AddMemberOptionalFields, total=False):
     call_id: Required[str]
 
 
-class UpdateMemberFields(TypedDict, total=False):
+class UpdateMemberFields(RequestOptions, total=False):
     """The fields of an `UpdateMemberRequest`, as keywords."""
 
     state: str | None
@@ -97,7 +98,7 @@ class UpdateMemberFields(TypedDict, total=False):
     hold: bool | None
 
 
-class PlayAudioFields(TypedDict, total=False):
+class PlayAudioFields(RequestOptions, total=False):
     """The fields of a `PlayAudioRequest`, as keywords."""
 
     file_url: str | None
@@ -109,7 +110,7 @@ class PlayAudioFields(TypedDict, total=False):
     tag: str | None
 
 
-class UpdateCallFields(TypedDict, total=False):
+class UpdateCallFields(RequestOptions, total=False):
     """The fields of an `UpdateCallRequest`, as keywords."""
 
     state: str | None
@@ -121,7 +122,7 @@ class UpdateCallFields(TypedDict, total=False):
     callback_url: str | None
 
 
-class ListCallsFields(TypedDict, total=False):
+class ListCallsFields(RequestOptions, total=False):
     """The fields of a `ListCallsRequest`, as keywords."""
 
     conference_id: str | None

@@ -62,7 +62,7 @@ def parse_errors(payload: Any) -> tuple[ErrorDetail, ...]:
     )
 
 
-DIALECT: Final = Dialect(name="catapult", parse_errors=parse_errors)
+DIALECT: Final = Dialect(name="catapult", parse_errors=parse_errors, wire_name=camel)
 
 
 def location_id(answer: Answer, collection: str) -> tuple[str, str]:

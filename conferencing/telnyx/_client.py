@@ -10,9 +10,11 @@ from urllib.parse import quote, urlencode
 import attrs
 from attrs import AttrsInstance
 
-from .. import _rules, _wire
+from .. import _rules
 from .._client import BaseClient, credential, json_headers
 from .._errors import ValidationError
+from .._observe import Hooks
+from .._options import Options, RequestOptions, call_options
 from .._pages import PageMeta, Pages
 from .._pool import SessionPool
 from .._ratelimit import RateLimit
@@ -155,6 +157,8 @@ class TelnyxClient(BaseClient):
             safe to repeat are ever retried. `None` sends each request once.
         rate_limit: Client-side pacing per endpoint family (`RateLimit`);
             off by default.
+        hooks: `Hooks` called for every attempt of this client's requests
+            (after the pool's own).
 
     Where Telnyx's reference says a command path takes the conference "by
     id or name" (join, leave, mute, unmute, hold, unhold, play, stop,
@@ -177,6 +181,7 @@ class TelnyxClient(BaseClient):
         allow_insecure_http: bool = False,
         retry: RetryPolicy | None = DEFAULT_RETRY,
         rate_limit: RateLimit | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -185,9 +190,10 @@ class TelnyxClient(BaseClient):
             allow_insecure_http=allow_insecure_http,
             retry=retry,
             rate_limit=rate_limit,
+            hooks=hooks,
         )
         key = credential(api_key, "TELNYX_API_KEY", "an api_key", "TelnyxClient")
-        self._headers: Final = json_headers(f"Bearer {key}")
+        self._headers = json_headers(f"Bearer {key}")
         # The key is the account as far as this client can tell; kept only hashed.
         self._account_is(hashlib.sha256(key.encode()).hexdigest()[:32])
         self._family_prefix = f"{self._base_url}/"
@@ -198,7 +204,9 @@ class TelnyxClient(BaseClient):
         return f"<TelnyxClient base_url={self._base_url!r} api_key=***>"
 
     @overload
-    async def create_conference(self, request: CreateConferenceRequest, /) -> Conference: ...
+    async def create_conference(
+        self, request: CreateConferenceRequest, /, **options: Unpack[RequestOptions]
+    ) -> Conference: ...
 
     @overload
     async def create_conference(
@@ -219,11 +227,19 @@ class TelnyxClient(BaseClient):
             APIError: Telnyx refused (e.g. `ConferenceNameConflictError`).
             TransportError: the network failed.
         """
+        options = call_options("create_conference", fields)
         request = _rules.request_from(CreateConferenceRequest, request, fields)
-        return await self._command(self._conferences_url, request, decode_conference)
+        return await self._command(
+            self._conferences_url, request, decode_conference, options=options
+        )
 
     def _command(
-        self, url: str, request: AttrsInstance, decode: Callable[[Answer], _T]
+        self,
+        url: str,
+        request: AttrsInstance,
+        decode: Callable[[Answer], _T],
+        *,
+        options: Options,
     ) -> Coroutine[Any, Any, _T]:
         """POST a command that takes a `command_id`, making one up when the caller gave none.
 
@@ -237,9 +253,9 @@ class TelnyxClient(BaseClient):
         return self._send(
             "POST",
             url,
-            self._headers,
-            _wire.dumps(payload),
+            payload,
             decode,
+            options=options,
             idempotent=True,
             request=request,
             command_id=command_id,
@@ -274,19 +290,26 @@ class TelnyxClient(BaseClient):
         participant = _rules.path_segment("participant_id", participant_id)
         return f"{self._conference_url(conference_id)}/participants/{participant}"
 
-    async def _get(self, url: str, query: Mapping[str, str], decode: Callable[[Answer], _T]) -> _T:
+    async def _get(
+        self,
+        url: str,
+        query: Mapping[str, str],
+        decode: Callable[[Answer], _T],
+        *,
+        options: Options,
+    ) -> _T:
         if query:
             url = f"{url}?{urlencode(query, quote_via=quote)}"
-        return await self._send("GET", url, self._headers, None, decode, idempotent=True)
+        return await self._send("GET", url, None, decode, options=options, idempotent=True)
 
-    async def _commanded(self, url: str, request: _C) -> CommandResult:
+    async def _commanded(self, url: str, request: _C, *, options: Options) -> CommandResult:
         """Send a command that takes a `command_id`, and say which one it carried."""
         request = _with_command_id(request)
-        result = await self._command(url, request, decode_command_result)
+        result = await self._command(url, request, decode_command_result, options=options)
         return attrs.evolve(result, command_id=request.command_id)
 
     async def _action(
-        self, url: str, request: AttrsInstance, *, idempotent: bool = True
+        self, url: str, request: AttrsInstance, *, options: Options, idempotent: bool = True
     ) -> CommandResult:
         """Send a command that takes no `command_id` (mute, unmute, hold, unhold, stop, ...).
 
@@ -296,26 +319,28 @@ class TelnyxClient(BaseClient):
         they arrive (play, send_dtmf, gather) say `idempotent=False`, and are
         then repeated only when Telnyx provably did not act.
         """
-        body = _wire.dumps(CONVERTER.unstructure(request))
         return await self._send(
             "POST",
             url,
-            self._headers,
-            body,
+            CONVERTER.unstructure(request),
             decode_command_result,
+            options=options,
             idempotent=idempotent,
             request=request,
         )
 
-    async def get_conference(self, conference_id: str, *, region: str | None = None) -> Conference:
+    async def get_conference(
+        self, conference_id: str, *, region: str | None = None, **given: Unpack[RequestOptions]
+    ) -> Conference:
         """Fetch one conference by id.
 
         Raises:
             ValidationError: `conference_id` cannot stand in a URL path, or `region` is unknown.
             NotFoundError: there is no such conference.
         """
+        options = call_options("get_conference", given)
         url = self._conference_url(conference_id)
-        return await self._get(url, _region_query(region), decode_conference)
+        return await self._get(url, _region_query(region), decode_conference, options=options)
 
     def list_conferences(
         self,
@@ -333,19 +358,27 @@ class TelnyxClient(BaseClient):
             ValidationError: a filter breaks a documented rule (at the call).
             APIError, TransportError: while iterating, when a page cannot be fetched.
         """
+        options = call_options("list_conferences", fields)
         request = _rules.request_from(ListConferencesRequest, request, fields)
         query = request.query()
 
         async def fetch(page: int) -> tuple[tuple[Conference, ...], PageMeta]:
             return await self._get(
-                self._conferences_url, {**query, "page[number]": str(page)}, decode_conference_page
+                self._conferences_url,
+                {**query, "page[number]": str(page)},
+                decode_conference_page,
+                options=options,
             )
 
         return Pages(fetch)
 
     @overload
     async def join(
-        self, conference_id: str | ConferenceName, request: JoinRequest, /
+        self,
+        conference_id: str | ConferenceName,
+        request: JoinRequest,
+        /,
+        **options: Unpack[RequestOptions],
     ) -> CommandResult: ...
 
     @overload
@@ -380,12 +413,19 @@ class TelnyxClient(BaseClient):
             MaxParticipantsReachedError: the conference is full.
             ConferenceEndedError, CallEndedError: the conference or the call has ended.
         """
+        options = call_options("join", fields)
         url = self._action_url(conference_id, "join")
-        return await self._commanded(url, _leg_request(JoinRequest, request, fields))
+        return await self._commanded(
+            url, _leg_request(JoinRequest, request, fields), options=options
+        )
 
     @overload
     async def leave(
-        self, conference_id: str | ConferenceName, request: LeaveRequest, /
+        self,
+        conference_id: str | ConferenceName,
+        request: LeaveRequest,
+        /,
+        **options: Unpack[RequestOptions],
     ) -> CommandResult: ...
 
     @overload
@@ -418,8 +458,11 @@ class TelnyxClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `ConferenceEndedError`).
         """
+        options = call_options("leave", fields)
         url = self._action_url(conference_id, "leave")
-        return await self._commanded(url, _leg_request(LeaveRequest, request, fields))
+        return await self._commanded(
+            url, _leg_request(LeaveRequest, request, fields), options=options
+        )
 
     async def mute(
         self,
@@ -434,8 +477,11 @@ class TelnyxClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `ConferenceEndedError`).
         """
+        options = call_options("mute", fields)
         url = self._action_url(conference_id, "mute")
-        return await self._action(url, _rules.request_from(MuteRequest, request, fields))
+        return await self._action(
+            url, _rules.request_from(MuteRequest, request, fields), options=options
+        )
 
     async def unmute(
         self,
@@ -450,8 +496,11 @@ class TelnyxClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `ConferenceEndedError`).
         """
+        options = call_options("unmute", fields)
         url = self._action_url(conference_id, "unmute")
-        return await self._action(url, _rules.request_from(UnmuteRequest, request, fields))
+        return await self._action(
+            url, _rules.request_from(UnmuteRequest, request, fields), options=options
+        )
 
     async def hold(
         self,
@@ -468,12 +517,19 @@ class TelnyxClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `ConferenceEndedError`).
         """
+        options = call_options("hold", fields)
         url = self._action_url(conference_id, "hold")
-        return await self._action(url, _rules.request_from(HoldRequest, request, fields))
+        return await self._action(
+            url, _rules.request_from(HoldRequest, request, fields), options=options
+        )
 
     @overload
     async def unhold(
-        self, conference_id: str | ConferenceName, request: UnholdRequest, /
+        self,
+        conference_id: str | ConferenceName,
+        request: UnholdRequest,
+        /,
+        **options: Unpack[RequestOptions],
     ) -> CommandResult: ...
 
     @overload
@@ -494,8 +550,11 @@ class TelnyxClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `ConferenceEndedError`).
         """
+        options = call_options("unhold", fields)
         url = self._action_url(conference_id, "unhold")
-        return await self._action(url, _rules.request_from(UnholdRequest, request, fields))
+        return await self._action(
+            url, _rules.request_from(UnholdRequest, request, fields), options=options
+        )
 
     async def end_conference(
         self,
@@ -512,9 +571,10 @@ class TelnyxClient(BaseClient):
             ValidationError: `conference_id` cannot stand in a URL path.
             APIError: Telnyx refused (e.g. `ConferenceEndedError`, `NotFoundError`).
         """
+        options = call_options("end_conference", fields)
         url = f"{self._conference_url(conference_id)}/actions/end"
         return await self._commanded(
-            url, _rules.request_from(EndConferenceRequest, request, fields)
+            url, _rules.request_from(EndConferenceRequest, request, fields), options=options
         )
 
     async def play(
@@ -534,9 +594,10 @@ class TelnyxClient(BaseClient):
             APIError: Telnyx refused (e.g. `ConferenceEndedError`, `NotFoundError`).
             OutcomeUnknownError: the play may or may not have started.
         """
+        options = call_options("play", fields)
         url = self._action_url(conference_id, "play")
         play = _rules.request_from(PlayRequest, request, fields)
-        return await self._action(url, play, idempotent=False)
+        return await self._action(url, play, idempotent=False, options=options)
 
     async def stop(
         self,
@@ -551,12 +612,19 @@ class TelnyxClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `ConferenceEndedError`).
         """
+        options = call_options("stop", fields)
         url = self._action_url(conference_id, "stop")
-        return await self._action(url, _rules.request_from(StopRequest, request, fields))
+        return await self._action(
+            url, _rules.request_from(StopRequest, request, fields), options=options
+        )
 
     @overload
     async def speak(
-        self, conference_id: str | ConferenceName, request: SpeakRequest, /
+        self,
+        conference_id: str | ConferenceName,
+        request: SpeakRequest,
+        /,
+        **options: Unpack[RequestOptions],
     ) -> CommandResult: ...
 
     @overload
@@ -580,12 +648,19 @@ class TelnyxClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `ConferenceEndedError`).
         """
+        options = call_options("speak", fields)
         url = self._action_url(conference_id, "speak")
-        return await self._commanded(url, _rules.request_from(SpeakRequest, request, fields))
+        return await self._commanded(
+            url, _rules.request_from(SpeakRequest, request, fields), options=options
+        )
 
     @overload
     async def record_start(
-        self, conference_id: str | ConferenceName, request: RecordStartRequest, /
+        self,
+        conference_id: str | ConferenceName,
+        request: RecordStartRequest,
+        /,
+        **options: Unpack[RequestOptions],
     ) -> CommandResult: ...
 
     @overload
@@ -610,9 +685,10 @@ class TelnyxClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `ConferenceEndedError`).
         """
+        options = call_options("record_start", fields)
         url = self._action_url(conference_id, "record_start")
         start = _rules.request_from(RecordStartRequest, request, fields)
-        return await self._commanded(url, start)
+        return await self._commanded(url, start, options=options)
 
     async def record_stop(
         self,
@@ -629,9 +705,10 @@ class TelnyxClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `NotFoundError` for an unknown recording).
         """
+        options = call_options("record_stop", fields)
         url = self._action_url(conference_id, "record_stop")
         stop = _rules.request_from(RecordStopRequest, request, fields)
-        return await self._commanded(url, stop)
+        return await self._commanded(url, stop, options=options)
 
     async def record_pause(
         self,
@@ -648,9 +725,10 @@ class TelnyxClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `NotFoundError` for an unknown recording).
         """
+        options = call_options("record_pause", fields)
         url = self._action_url(conference_id, "record_pause")
         pause = _rules.request_from(RecordPauseRequest, request, fields)
-        return await self._commanded(url, pause)
+        return await self._commanded(url, pause, options=options)
 
     async def record_resume(
         self,
@@ -667,13 +745,18 @@ class TelnyxClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `NotFoundError` for an unknown recording).
         """
+        options = call_options("record_resume", fields)
         url = self._action_url(conference_id, "record_resume")
         resume = _rules.request_from(RecordResumeRequest, request, fields)
-        return await self._commanded(url, resume)
+        return await self._commanded(url, resume, options=options)
 
     @overload
     async def update_conference(
-        self, conference_id: str | ConferenceName, request: UpdateConferenceRequest, /
+        self,
+        conference_id: str | ConferenceName,
+        request: UpdateConferenceRequest,
+        /,
+        **options: Unpack[RequestOptions],
     ) -> CommandResult: ...
 
     @overload
@@ -708,12 +791,15 @@ class TelnyxClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             APIError: Telnyx refused (e.g. `ConferenceEndedError`, `CallEndedError`).
         """
+        options = call_options("update_conference", fields)
         url = self._action_url(conference_id, "update")
         update = _leg_request(UpdateConferenceRequest, request, fields)
-        return await self._commanded(url, update)
+        return await self._commanded(url, update, options=options)
 
     @overload
-    async def send_dtmf(self, conference_id: str, request: SendDtmfRequest, /) -> CommandResult: ...
+    async def send_dtmf(
+        self, conference_id: str, request: SendDtmfRequest, /, **options: Unpack[RequestOptions]
+    ) -> CommandResult: ...
 
     @overload
     async def send_dtmf(
@@ -734,13 +820,18 @@ class TelnyxClient(BaseClient):
             APIError: Telnyx refused (e.g. `ConferenceEndedError`).
             OutcomeUnknownError: the tones may or may not have been sent.
         """
+        options = call_options("send_dtmf", fields)
         url = f"{self._conference_url(conference_id)}/actions/send_dtmf"
         dtmf = _rules.request_from(SendDtmfRequest, request, fields)
-        return await self._action(url, dtmf, idempotent=False)
+        return await self._action(url, dtmf, idempotent=False, options=options)
 
     @overload
     async def gather_using_audio(
-        self, conference_id: str, request: GatherUsingAudioRequest, /
+        self,
+        conference_id: str,
+        request: GatherUsingAudioRequest,
+        /,
+        **options: Unpack[RequestOptions],
     ) -> CommandResult: ...
 
     @overload
@@ -777,9 +868,10 @@ class TelnyxClient(BaseClient):
             APIError: Telnyx refused (e.g. `ConferenceEndedError`, `CallEndedError`).
             OutcomeUnknownError: the gather may or may not have started.
         """
+        options = call_options("gather_using_audio", fields)
         url = f"{self._conference_url(conference_id)}/actions/gather_using_audio"
         gather = _leg_request(GatherUsingAudioRequest, request, fields)
-        return await self._action(url, gather, idempotent=False)
+        return await self._action(url, gather, idempotent=False, options=options)
 
     def list_participants(
         self,
@@ -798,25 +890,29 @@ class TelnyxClient(BaseClient):
             ValidationError: the id or a filter breaks a documented rule (at the call).
             APIError, TransportError: while iterating, when a page cannot be fetched.
         """
+        options = call_options("list_participants", fields)
         url = f"{self._conference_url(conference_id)}/participants"
         query = _rules.request_from(ListParticipantsRequest, request, fields).query()
 
         async def fetch(page: int) -> tuple[tuple[Participant, ...], PageMeta]:
             return await self._get(
-                url, {**query, "page[number]": str(page)}, decode_participant_page
+                url, {**query, "page[number]": str(page)}, decode_participant_page, options=options
             )
 
         return Pages(fetch)
 
-    async def get_participant(self, conference_id: str, participant_id: str) -> Participant:
+    async def get_participant(
+        self, conference_id: str, participant_id: str, **given: Unpack[RequestOptions]
+    ) -> Participant:
         """Fetch one participant of a conference.
 
         Raises:
             ValidationError: an id cannot stand in a URL path.
             NotFoundError: there is no such conference or participant.
         """
+        options = call_options("get_participant", given)
         url = self._participant_url(conference_id, participant_id)
-        return await self._get(url, {}, decode_participant)
+        return await self._get(url, {}, decode_participant, options=options)
 
     async def update_participant(
         self,
@@ -832,17 +928,18 @@ class TelnyxClient(BaseClient):
             ValidationError: an id or field breaks a documented rule (nothing is sent).
             NotFoundError: there is no such conference or participant.
         """
+        options = call_options("update_participant", fields)
         url = self._participant_url(conference_id, participant_id)
         update = _rules.request_from(UpdateParticipantRequest, request, fields)
-        body = _wire.dumps(CONVERTER.unstructure(update))
+        body = CONVERTER.unstructure(update)
         # Idempotent: the body holds absolute values, never increments, so
         # applying it twice leaves the participant as applying it once.
         return await self._send(
-            "PATCH", url, self._headers, body, decode_participant, idempotent=True, request=update
+            "PATCH", url, body, decode_participant, idempotent=True, request=update, options=options
         )
 
     @overload
-    async def dial(self, request: DialRequest, /) -> Call: ...
+    async def dial(self, request: DialRequest, /, **options: Unpack[RequestOptions]) -> Call: ...
 
     @overload
     async def dial(self, /, **fields: Unpack[DialFields]) -> Call: ...
@@ -863,8 +960,9 @@ class TelnyxClient(BaseClient):
             APIError: Telnyx refused (e.g. an invalid `connection_id`).
             OutcomeUnknownError: no answer came; dial again with `call.command_id`.
         """
+        options = call_options("dial", fields)
         dial = _with_command_id(_rules.request_from(DialRequest, request, fields))
-        call = await self._command(self._calls_url, dial, decode_call)
+        call = await self._command(self._calls_url, dial, decode_call, options=options)
         return attrs.evolve(call, command_id=dial.command_id)
 
     async def hang_up(
@@ -882,9 +980,12 @@ class TelnyxClient(BaseClient):
             ValidationError: the id cannot stand in a URL path, or a field breaks a rule.
             CallEndedError: the call has already ended.
         """
+        options = call_options("hang_up", fields)
         leg = _rules.path_segment("call_control_id", call_control_id)
         url = f"{self._calls_url}/{leg}/actions/hangup"
-        return await self._commanded(url, _rules.request_from(HangUpRequest, request, fields))
+        return await self._commanded(
+            url, _rules.request_from(HangUpRequest, request, fields), options=options
+        )
 
     async def dial_conference_call(
         self,

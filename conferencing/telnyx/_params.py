@@ -10,8 +10,9 @@ in step.
 # No `from __future__ import annotations`: on Python 3.11, `TypedDict` only
 # sees `Required[...]` in an evaluated annotation, never in a string.
 from collections.abc import Sequence
-from typing import Literal, Required, TypedDict
+from typing import Literal, Required
 
+from .._options import RequestOptions
 from ._models import ConferenceConfig, CustomHeader
 
 __all__ = [
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 
-class CreateConferenceFields(TypedDict, total=False):
+class CreateConferenceFields(RequestOptions, total=False):
     """The fields of a `CreateConferenceRequest`, as keywords."""
 
     call_control_id: Required[str]
@@ -62,7 +63,7 @@ class CreateConferenceFields(TypedDict, total=False):
     region: str | None
 
 
-class JoinOptionalFields(TypedDict, total=False):
+class JoinOptionalFields(RequestOptions, total=False):
     """The fields of a `JoinRequest` but `call_control_id`, for keywords after a leg's id."""
 
     beep_enabled: str | None
@@ -86,7 +87,7 @@ class JoinFields(JoinOptionalFields, total=False):
     call_control_id: Required[str]
 
 
-class LeaveOptionalFields(TypedDict, total=False):
+class LeaveOptionalFields(RequestOptions, total=False):
     """The fields of a `LeaveRequest` but `call_control_id`, for keywords after a leg's id."""
 
     beep_enabled: str | None
@@ -100,7 +101,7 @@ class LeaveFields(LeaveOptionalFields, total=False):
     call_control_id: Required[str]
 
 
-class _LegsFields(TypedDict, total=False):
+class _LegsFields(RequestOptions, total=False):
     call_control_ids: Sequence[str] | None
     region: str | None
 
@@ -120,20 +121,20 @@ class HoldFields(_LegsFields, total=False):
     media_name: str | None
 
 
-class UnholdFields(TypedDict, total=False):
+class UnholdFields(RequestOptions, total=False):
     """The fields of an `UnholdRequest`, as keywords."""
 
     call_control_ids: Required[Sequence[str]]
     region: str | None
 
 
-class EndConferenceFields(TypedDict, total=False):
+class EndConferenceFields(RequestOptions, total=False):
     """The fields of an `EndConferenceRequest`, as keywords."""
 
     command_id: str | None
 
 
-class UpdateParticipantFields(TypedDict, total=False):
+class UpdateParticipantFields(RequestOptions, total=False):
     """The fields of an `UpdateParticipantRequest`, as keywords."""
 
     beep_enabled: str | None
@@ -141,7 +142,7 @@ class UpdateParticipantFields(TypedDict, total=False):
     soft_end_conference_on_exit: bool | None
 
 
-class ListConferencesFields(TypedDict, total=False):
+class ListConferencesFields(RequestOptions, total=False):
     """The fields of a `ListConferencesRequest`, as keywords."""
 
     name: str | None
@@ -150,7 +151,7 @@ class ListConferencesFields(TypedDict, total=False):
     region: str | None
 
 
-class ListParticipantsFields(TypedDict, total=False):
+class ListParticipantsFields(RequestOptions, total=False):
     """The fields of a `ListParticipantsRequest`, as keywords."""
 
     muted: bool | None
@@ -160,7 +161,7 @@ class ListParticipantsFields(TypedDict, total=False):
     region: str | None
 
 
-class PlayFields(TypedDict, total=False):
+class PlayFields(RequestOptions, total=False):
     """The fields of a `PlayRequest`, as keywords."""
 
     audio_url: str | None
@@ -174,7 +175,7 @@ class StopFields(_LegsFields, total=False):
     """The fields of a `StopRequest`, as keywords."""
 
 
-class SpeakFields(TypedDict, total=False):
+class SpeakFields(RequestOptions, total=False):
     """The fields of a `SpeakRequest`, as keywords."""
 
     payload: Required[str]
@@ -186,7 +187,7 @@ class SpeakFields(TypedDict, total=False):
     region: str | None
 
 
-class RecordStartFields(TypedDict, total=False):
+class RecordStartFields(RequestOptions, total=False):
     """The fields of a `RecordStartRequest`, as keywords."""
 
     format: Required[str]
@@ -198,7 +199,7 @@ class RecordStartFields(TypedDict, total=False):
     trim: str | None
 
 
-class RecordStopFields(TypedDict, total=False):
+class RecordStopFields(RequestOptions, total=False):
     """The fields of a `RecordStopRequest`, as keywords."""
 
     client_state: str | None
@@ -207,7 +208,7 @@ class RecordStopFields(TypedDict, total=False):
     region: str | None
 
 
-class RecordPauseFields(TypedDict, total=False):
+class RecordPauseFields(RequestOptions, total=False):
     """The fields of a `RecordPauseRequest`, as keywords."""
 
     command_id: str | None
@@ -219,7 +220,7 @@ class RecordResumeFields(RecordPauseFields, total=False):
     """The fields of a `RecordResumeRequest`, as keywords."""
 
 
-class UpdateConferenceOptionalFields(TypedDict, total=False):
+class UpdateConferenceOptionalFields(RequestOptions, total=False):
     """The fields of an `UpdateConferenceRequest` but `call_control_id`, after a leg's id."""
 
     supervisor_role: Required[str]
@@ -234,7 +235,7 @@ class UpdateConferenceFields(UpdateConferenceOptionalFields, total=False):
     call_control_id: Required[str]
 
 
-class SendDtmfFields(TypedDict, total=False):
+class SendDtmfFields(RequestOptions, total=False):
     """The fields of a `SendDtmfRequest`, as keywords."""
 
     digits: Required[str]
@@ -243,7 +244,7 @@ class SendDtmfFields(TypedDict, total=False):
     duration_millis: int | None
 
 
-class GatherUsingAudioOptionalFields(TypedDict, total=False):
+class GatherUsingAudioOptionalFields(RequestOptions, total=False):
     """The fields of a `GatherUsingAudioRequest` but `call_control_id`, after a leg's id."""
 
     audio_url: str | None
@@ -269,7 +270,7 @@ class GatherUsingAudioFields(GatherUsingAudioOptionalFields, total=False):
     call_control_id: Required[str]
 
 
-class DialFields(TypedDict, total=False):
+class DialFields(RequestOptions, total=False):
     """The fields of a `DialRequest`, as keywords (`from_` for `from`)."""
 
     connection_id: Required[str]
@@ -290,7 +291,7 @@ class DialFields(TypedDict, total=False):
     webhook_url_method: str | None
 
 
-class HangUpFields(TypedDict, total=False):
+class HangUpFields(RequestOptions, total=False):
     """The fields of a `HangUpRequest`, as keywords."""
 
     client_state: str | None

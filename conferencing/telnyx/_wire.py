@@ -107,7 +107,12 @@ def parse_errors(payload: Any) -> tuple[ErrorDetail, ...]:
     return tuple(details)
 
 
-DIALECT: Final = Dialect(name="telnyx", parse_errors=parse_errors)
+def wire_name(name: str) -> str:
+    """The JSON key of a request attribute: its name, `from_` as `from`."""
+    return name.removesuffix("_")
+
+
+DIALECT: Final = Dialect(name="telnyx", parse_errors=parse_errors, wire_name=wire_name)
 
 
 def data(answer: Answer) -> Any:

@@ -1,0 +1,221 @@
+"""Per-call options: a timeout, and headers, body fields and query parameters we do not know yet.
+
+Every client method takes them as keywords beside the request's own fields:
+`tx.create_conference(..., timeout=5, extra_body={"new_field": 1})`. The
+request's known fields are still checked by their rules; the extras are
+checked only for what would break the request or its security: an extra
+cannot replace a known field, a credential or a framing header, nor carry a
+line break into a header.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypedDict, cast
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+
+import attrs
+from attrs import AttrsInstance
+
+from ._errors import ConfigurationError, ValidationError
+from ._pool import check_seconds
+
+__all__ = ["NAMES", "Options", "RequestOptions", "call_options", "with_extras"]
+
+
+class RequestOptions(TypedDict, total=False):
+    """The per-call options every client method takes as keywords."""
+
+    #: Seconds this call's request may take (each attempt), overriding the client's and pool's.
+    timeout: float
+    #: Headers to add to the request; credential and framing headers are refused.
+    extra_headers: Mapping[str, str]
+    #: JSON fields to add to the request body; a known field of the request is refused.
+    extra_body: Mapping[str, Any]
+    #: Query parameters to add to the URL; one the call already sets is refused.
+    extra_query: Mapping[str, str]
+
+
+#: The option keywords, popped from a method's keywords before its fields are read.
+NAMES: Final = frozenset(RequestOptions.__annotations__)
+
+#: Headers an extra may not set: the credentials, and what frames the request
+#: (the client writes them from what it sends).
+_REFUSED_HEADERS: Final = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "host",
+        "content-type",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+    }
+)
+#: An HTTP field name (RFC 9110 `token`).
+_TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+@attrs.frozen
+class Options:
+    """One call's options, checked: what the send path adds to the call's request."""
+
+    #: The client method, e.g. "create_conference" (hooks and spans name it).
+    operation: str
+    timeout: float | None = None
+    headers: Mapping[str, str] | None = None
+    body: Mapping[str, Any] | None = None
+    query: Mapping[str, str] | None = None
+
+
+@functools.cache
+def _plain(operation: str) -> Options:
+    """The options of a call that gave none: one shared instance per method."""
+    return Options(operation)
+
+
+def call_options(operation: str, keywords: Mapping[str, object]) -> Options:
+    """Pop and check the per-call options out of a method's keywords (its `**` dict).
+
+    Raises:
+        ValidationError: an option has the wrong type or would break the request.
+    """
+    if not keywords or NAMES.isdisjoint(keywords):
+        return _plain(operation)
+    given = cast("dict[str, object]", keywords)  # the method's own `**` dict: its to change
+    timeout = given.pop("timeout", None)
+    headers = given.pop("extra_headers", None)
+    body = given.pop("extra_body", None)
+    query = given.pop("extra_query", None)
+    return Options(
+        operation,
+        _timeout(timeout),
+        _headers(headers) if headers else None,
+        _body(body) if body else None,
+        _query(query) if query else None,
+    )
+
+
+def _timeout(value: object) -> float | None:
+    if value is None:
+        return None
+    try:
+        return check_seconds("timeout", value)
+    except ConfigurationError as exc:  # a call's option is a ValidationError
+        raise ValidationError(str(exc), field="timeout") from None
+
+
+def _mapping(value: object, option: str) -> Mapping[Any, Any]:
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            f"{option} must be a mapping, got {type(value).__name__}", field=option
+        )
+    return value
+
+
+def _headers(value: object) -> dict[str, str]:
+    checked: dict[str, str] = {}
+    for name, text in _mapping(value, "extra_headers").items():
+        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+            raise ValidationError(
+                f"extra_headers: {name!r} is not an HTTP header name", field="extra_headers"
+            )
+        if name.lower() in _REFUSED_HEADERS:
+            raise ValidationError(
+                f"extra_headers may not set {name}: the client sets it (credentials and "
+                "framing are never taken from extras)",
+                field="extra_headers",
+            )
+        if not isinstance(text, str):
+            raise ValidationError(
+                f"extra_headers: the value of {name} must be a string, got {type(text).__name__}",
+                field="extra_headers",
+            )
+        if any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in text):  # noqa: PLR2004
+            # A CR or LF would end the header and start another (header injection).
+            raise ValidationError(
+                f"extra_headers: the value of {name} contains a control character",
+                field="extra_headers",
+            )
+        checked[name] = text
+    return checked
+
+
+def _body(value: object) -> dict[str, Any]:
+    fields = dict(_mapping(value, "extra_body"))
+    for name in fields:
+        if not isinstance(name, str):
+            raise ValidationError(
+                f"extra_body: field names must be strings, got {name!r}", field="extra_body"
+            )
+    return fields
+
+
+def _query(value: object) -> dict[str, str]:
+    checked: dict[str, str] = {}
+    for name, text in _mapping(value, "extra_query").items():
+        if not isinstance(name, str) or not name:
+            raise ValidationError(
+                f"extra_query: parameter names must be non-empty strings, got {name!r}",
+                field="extra_query",
+            )
+        if isinstance(text, bool) or not isinstance(text, str | int):
+            raise ValidationError(
+                f"extra_query: the value of {name} must be a string or an int, got {text!r}",
+                field="extra_query",
+            )
+        checked[name] = str(text)
+    return checked
+
+
+@functools.cache
+def _known_fields(cls: type[AttrsInstance], wire_name: Callable[[str], str]) -> frozenset[str]:
+    """The wire names of every field of the request class `cls`, set or not."""
+    return frozenset(wire_name(field.name) for field in attrs.fields(cls))
+
+
+def with_extras(  # noqa: PLR0917 - one call site, in the send path's order
+    options: Options,
+    method: str,
+    url: str,
+    payload: dict[str, Any] | None,
+    request: object,
+    wire_name: Callable[[str], str],
+) -> tuple[str, dict[str, Any] | None]:
+    """The URL and payload with the call's extra query parameters and body fields added.
+
+    Raises:
+        ValidationError: an extra would replace a known field or parameter,
+            or the request has no body to add fields to.
+    """
+    if options.body is not None:
+        if payload is None:
+            raise ValidationError(
+                f"extra_body: {method} {url.split('?', 1)[0]} sends no body; "
+                "use extra_query for parameters",
+                field="extra_body",
+            )
+        known = set(payload)
+        if attrs.has(type(request)):
+            known |= _known_fields(cast("type[AttrsInstance]", type(request)), wire_name)
+        taken = sorted(known.intersection(options.body))
+        if taken:
+            raise ValidationError(
+                f"extra_body may not set {', '.join(taken)}: a known field of the request "
+                "(pass it as a field, where its rules are checked)",
+                field="extra_body",
+            )
+        payload = {**payload, **options.body}
+    if options.query is not None:
+        present = {name for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+        taken = sorted(present.intersection(options.query))
+        if taken:
+            raise ValidationError(
+                f"extra_query may not set {', '.join(taken)}: the call sets it already",
+                field="extra_query",
+            )
+        joiner = "&" if "?" in url else "?"
+        url = f"{url}{joiner}{urlencode(options.query, quote_via=quote)}"
+    return url, payload

@@ -1,0 +1,73 @@
+"""A call's result together with its answer's status, headers and request id, when asked for."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Awaitable, Callable
+from typing import Final, Generic, TypeVar
+
+import attrs
+from multidict import CIMultiDictProxy
+
+from ._errors import ConfigurationError
+from ._observe import request_id
+from ._send import Answer
+
+__all__ = ["CAPTURE", "RawResponse", "raw_response"]
+
+_T = TypeVar("_T")
+
+#: Set while `raw_response` awaits a call: the answers its requests got.
+CAPTURE: Final[contextvars.ContextVar[list[Answer] | None]] = contextvars.ContextVar(
+    "conferencing_raw_response", default=None
+)
+
+
+@attrs.frozen
+class RawResponse(Generic[_T]):
+    """A call's result (`parsed`), with the HTTP answer it was decoded from."""
+
+    parsed: _T
+    status: int
+    headers: CIMultiDictProxy[str] = attrs.field(repr=False)
+    #: The provider's id of the request (see `conferencing.REQUEST_ID_HEADERS`), if it sent one.
+    request_id: str | None
+
+
+def capturing(answers: list[Answer], decode: Callable[[Answer], _T]) -> Callable[[Answer], _T]:
+    """`decode`, noting each answer it decodes in `answers` first."""
+
+    def decode_and_keep(answer: Answer) -> _T:
+        answers.append(answer)
+        return decode(answer)
+
+    return decode_and_keep
+
+
+async def raw_response(call: Awaitable[_T]) -> RawResponse[_T]:
+    """Await a client call and return its result with its answer's status, headers and request id.
+
+    `await raw_response(tx.create_conference(name="x", call_control_id="v3:..."))`
+    is a `RawResponse[Conference]`: `.parsed` is what the call returns,
+    `.status`, `.headers` and `.request_id` come from the answer it was
+    decoded from (the last one, for a call that sends several requests).
+    The call keeps its own typing, overloads included. Calls not awaited
+    through this function pay nothing for it.
+
+    Raises:
+        ConfigurationError: the awaitable sent no request of this library.
+        Whatever the call raises, unchanged.
+    """
+    answers: list[Answer] = []
+    token = CAPTURE.set(answers)
+    try:
+        parsed = await call
+    finally:
+        CAPTURE.reset(token)
+    if not answers:
+        raise ConfigurationError(
+            "raw_response() was given an awaitable that decoded no answer: pass a "
+            "client call, e.g. raw_response(client.get_conference(conference_id))"
+        )
+    last = answers[-1]
+    return RawResponse(parsed, last.status, last.headers, request_id(last.headers))
