@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import http
 import math
+import os
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -333,6 +334,7 @@ class Emulator:
             return await self._gateway(request, handler)
 
         app = web.Application(middlewares=[gateway], client_max_size=MAX_BODY_BYTES)
+        app.on_response_prepare.append(_add_request_id)
         self._telnyx.add_routes(app.router)
         self._catapult.add_routes(app.router)
         app.router.add_get(STATS_PATH, self._stats_answer)
@@ -720,3 +722,8 @@ class Emulator:
             raise web.HTTPNotFound
         content_type = CONTENT_TYPES[recording.format]
         return web.Response(body=recording.body(), content_type=content_type)
+
+
+async def _add_request_id(_request: web.Request, response: web.StreamResponse) -> None:
+    """Give every answer its own `X-Request-Id`, as API gateways do, for clients to report."""
+    response.headers.setdefault("X-Request-Id", os.urandom(12).hex())
