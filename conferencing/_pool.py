@@ -140,11 +140,20 @@ class Deadlines:
         if self._due:
             self._timer = self._loop.call_at(next(iter(self._due.values())), self._expire)
 
+    @property
+    def idle(self) -> bool:
+        """Whether no request is under way with this timeout length, and no timer is set."""
+        return not self._due and not self._expired and self._timer is None
+
     def close(self) -> None:
         """Stop the timer (the pool is closing)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+
+#: Timeout lengths kept per origin before the idle ones are forgotten.
+_MAX_IDLE_DEADLINES: Final = 16
 
 
 @attrs.define
@@ -160,6 +169,11 @@ class _Origin:
         """The deadlines of requests with a timeout of `seconds`."""
         found = self.deadlines.get(seconds)
         if found is None:
+            if len(self.deadlines) >= _MAX_IDLE_DEADLINES:
+                # Per-call timeouts may take any value (a budget left, say):
+                # forget the lengths nothing is waiting on, so this stays small.
+                for length in [k for k, d in self.deadlines.items() if d.idle]:
+                    del self.deadlines[length]
             found = self.deadlines[seconds] = Deadlines(asyncio.get_running_loop(), seconds)
         return found
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Final, Generic, TypeVar
 
@@ -58,6 +59,11 @@ async def raw_response(call: Awaitable[_T]) -> RawResponse[_T]:
         ConfigurationError: the awaitable sent no request of this library.
         Whatever the call raises, unchanged.
     """
+    if not inspect.isawaitable(call):
+        raise ConfigurationError(
+            f"raw_response() takes a client call to await, got {type(call).__name__}; "
+            "for pages, wrap each page's call, or iterate without it"
+        )
     answers: list[Answer] = []
     token = CAPTURE.set(answers)
     try:

@@ -184,3 +184,21 @@ async def test_a_timeout_inside_the_callers_own_timeout_stays_ours(slow_server: 
             async with asyncio.timeout(0.05):
                 await client.create_conference(call_control_id="v3:a", name="B")
         assert not isinstance(caught.value, RequestTimeout)
+
+
+async def test_many_per_call_timeout_lengths_keep_the_pools_deadlines_few(
+    silent_server: str,
+) -> None:
+    """Per-call timeouts of 60 different lengths leave at most 16 deadline timers per origin."""
+    async with SessionPool() as pool:
+        client = TelnyxClient(api_key="KEY", base_url=silent_server, pool=pool, retry=NO_RETRY)
+        for step in range(60):
+            # Each ends on its own timeout: the timer of its length fires and goes idle.
+            with pytest.raises(OutcomeUnknownError) as caught:
+                async with asyncio.timeout(10):
+                    await client.create_conference(
+                        call_control_id="v3:a", name="B", timeout=0.01 + step / 10_000
+                    )
+            timed_out(caught.value)
+        origin = next(iter(pool._origins.values()))
+        assert len(origin.deadlines) <= 16
