@@ -115,6 +115,8 @@ def own_server(binary: str, *, password: str | None = None) -> Iterator[RedisSer
 
 KEY_A = "KEY-ACCOUNT-A-" + uuid.uuid4().hex
 KEY_B = "KEY-ACCOUNT-B-" + uuid.uuid4().hex
+#: A third account, for requests outside what a test measures.
+KEY_C = "KEY-ACCOUNT-C-" + uuid.uuid4().hex
 
 
 def paced_emulator(requests: int) -> Emulator:
@@ -126,7 +128,7 @@ def paced_emulator(requests: int) -> Emulator:
     )
     return Emulator(
         telnyx_api_key=KEY_A,
-        telnyx_extra_api_keys=[KEY_B],
+        telnyx_extra_api_keys=[KEY_B, KEY_C],
         rate_limits=limits,
         arrival_log=10_000,
     )

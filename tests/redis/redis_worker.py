@@ -8,9 +8,10 @@ bounded: a worker the test forgets exits by itself.
 Modes:
 
 * ``pace``: a `SessionPool` with a `RedisStore`, a `TelnyxClient` paced at
-  ``rate`` per second for each job's key; sends each job's ``count``
-  conference creations at once when told to go, and reports, per job, the
-  errors met and when its first and last requests ended.
+  ``rate`` per second for each job's key; sends one unpaced request with
+  ``warm_key`` (if given) before saying it is ready, then each job's
+  ``count`` conference creations at once when told to go, and reports, per
+  job, the errors met and when its first and last requests ended.
 * ``receive``: a `WebhookReceiver` for Catapult callbacks, de-duplicated in
   the `RedisStore`; reports its URL, then, when told to stop, the ids of the
   events its handler was given.
@@ -61,6 +62,13 @@ async def pace(config: dict[str, Any]) -> None:
             )
             for job in config["jobs"]
         ]
+        if "warm_key" in config:
+            # One request, unpaced, of another account: the pool's connection is
+            # open and every code path warm before the measured requests start.
+            warm = TelnyxClient(config["warm_key"], base_url=config["base_url"], pool=pool)
+            await warm.create_conference(
+                call_control_id="v3:" + uuid.uuid4().hex, name=uuid.uuid4().hex
+            )
         say({"ready": True})
         await heard()
 

@@ -1,0 +1,434 @@
+"""`RedisStore` against a real redis-server: the shared pace, event ids, keys, and Redis away."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import redis.asyncio as aioredis
+from redis_support import KEY_A, RedisServer, free_port, own_server
+
+from conferencing import (
+    ClientClosedError,
+    ConfigurationError,
+    EventLoopError,
+    RateLimit,
+    SessionPool,
+    StoreUnavailableError,
+    TelnyxClient,
+)
+from conferencing.emulator import Emulator
+from conferencing.redis import RedisStore
+
+pytest_plugins = ["redis_fixtures"]
+
+
+@contextlib.asynccontextmanager
+async def raw(url: str) -> AsyncIterator[aioredis.Redis]:
+    """A plain redis-py client, to look at what the store wrote."""
+    client = aioredis.Redis.from_url(url, socket_timeout=2)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+def telnyx(emu: Emulator, pool: SessionPool, rate: RateLimit) -> TelnyxClient:
+    """A client of account A at the emulator, paced at `rate`, never retrying."""
+    return TelnyxClient(KEY_A, base_url=emu.telnyx_url, pool=pool, retry=None, rate_limit=rate)
+
+
+async def create(client: TelnyxClient) -> None:
+    """One conference created: one request."""
+    await client.create_conference(call_control_id="v3:" + uuid.uuid4().hex, name=uuid.uuid4().hex)
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    """An emulator with no rate limits, logging arrivals, with account A's key."""
+    async with Emulator(telnyx_api_key=KEY_A, arrival_log=1000) as running:
+        yield running
+
+
+@pytest.fixture
+def warnings_(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """The `conferencing` logger's records, INFO and up."""
+    with caplog.at_level(logging.INFO, logger="conferencing"):
+        yield caplog
+
+
+def lines(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    """The messages logged on `conferencing` at exactly `level`."""
+    return [
+        r.getMessage() for r in caplog.records if r.name == "conferencing" and r.levelno == level
+    ]
+
+
+# --- the package -------------------------------------------------------------------
+
+
+def test_importing_conferencing_does_not_import_redis() -> None:
+    """`import conferencing` works without the redis extra: only conferencing.redis needs it."""
+    code = "import sys, conferencing; sys.exit('redis' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], check=False, timeout=60)  # noqa: S603
+    assert 0 == done.returncode
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"when_unavailable": "open"}, "when_unavailable"),
+        ({"namespace": ""}, "namespace"),
+        ({"namespace": "a b"}, "namespace"),
+        ({"connect_timeout": 0}, "connect_timeout"),
+        ({"timeout": float("inf")}, "timeout"),
+        ({"retry_interval": -1}, "retry_interval"),
+        ({"margin": -0.1}, "margin"),
+        ({"event_ttl": True}, "event_ttl"),
+        ({"max_connections": 0}, "max_connections"),
+    ],
+)
+def test_options_out_of_range_are_configuration_errors(
+    options: dict[str, object], named: str
+) -> None:
+    """Each option's rule is checked when the store is built, and the message names it."""
+    with pytest.raises(ConfigurationError, match=named):
+        RedisStore("redis://127.0.0.1:1/0", **options)  # type: ignore[arg-type]
+
+
+def test_an_unusable_url_is_refused_without_its_password() -> None:
+    """A URL redis-py cannot use is a ConfigurationError that hides the password."""
+    with pytest.raises(ConfigurationError) as caught:
+        RedisStore("http://:hunter2-secret@127.0.0.1:6379/0")
+    assert "hunter2-secret" not in str(caught.value)
+    assert "***" in str(caught.value)
+
+
+# --- the password -----------------------------------------------------------------
+
+
+@pytest.fixture
+def guarded_server(redis_binary: str) -> Iterator[RedisServer]:
+    """A redis-server that wants a password."""
+    with own_server(redis_binary, password="right-pass-42") as server:  # noqa: S106
+        yield server
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://:wrong-pass-17@127.0.0.1:{port}/0",
+        "redis://127.0.0.1:{port}/0?password=wrong-pass-17",
+    ],
+)
+async def test_a_password_never_shows_in_reprs_errors_or_logs(
+    guarded_server: RedisServer, url: str, warnings_: pytest.LogCaptureFixture
+) -> None:
+    """A refused password leaves no trace in the repr, the error, its `store` or the log."""
+    async with RedisStore(url.format(port=guarded_server.port)) as store:
+        with pytest.raises(StoreUnavailableError) as caught:
+            await store.claim("evt-1")
+        shown = [repr(store), store.url, str(caught.value), caught.value.store, warnings_.text]
+    assert all("wrong-pass-17" not in text for text in shown), shown
+    assert "***" in repr(store)
+    assert "***" in caught.value.store
+    assert "AuthenticationError" in str(caught.value)
+
+
+async def test_the_right_password_is_used(guarded_server: RedisServer, namespace: str) -> None:
+    """With the server's password in the URL, claims go through."""
+    async with RedisStore(guarded_server.url, namespace=namespace) as store:
+        assert await store.claim("evt-1")
+        assert not await store.claim("evt-1")
+
+
+# --- event ids ---------------------------------------------------------------------
+
+
+async def test_an_event_id_is_claimed_once_across_stores(redis_url: str, namespace: str) -> None:
+    """Two stores (as two processes): the first claim wins, every later one loses."""
+    async with (
+        RedisStore(redis_url, namespace=namespace) as one,
+        RedisStore(redis_url, namespace=namespace) as two,
+    ):
+        assert [True, False, False, True] == [
+            await one.claim("evt-1"),
+            await two.claim("evt-1"),
+            await one.claim("evt-1"),
+            await two.claim("evt-2"),
+        ]
+
+
+async def test_event_ids_expire_after_event_ttl(redis_url: str, namespace: str) -> None:
+    """An id is remembered for `event_ttl`, then claimed anew."""
+    async with RedisStore(redis_url, namespace=namespace, event_ttl=0.2) as store:
+        assert await store.claim("evt-1")
+        assert not await store.claim("evt-1")
+        await asyncio.sleep(0.3)
+        assert await store.claim("evt-1")
+
+
+# --- keys ----------------------------------------------------------------------------
+
+
+async def test_keys_are_namespaced_hashed_and_expiring(
+    redis_url: str, namespace: str, emu: Emulator
+) -> None:
+    """Every key is <namespace>:rate|event:<32 hex>, holds no key, account or id, and expires."""
+    async with (
+        RedisStore(redis_url, namespace=namespace) as store,
+        SessionPool(rate_store=store) as pool,
+    ):
+        await create(telnyx(emu, pool, RateLimit(50)))
+        await store.claim("evt-with-a-name")
+    async with raw(redis_url) as client:
+        keys = [key.decode() async for key in client.scan_iter(match=f"{namespace}:*")]
+        ttls = [await client.pttl(key) for key in keys]
+    assert 2 == len(keys)
+    pattern = re.compile(re.escape(namespace) + r":(rate|event):[0-9a-f]{32}")
+    assert all(pattern.fullmatch(key) for key in keys), keys
+    assert not any(secret in key for key in keys for secret in (KEY_A, "evt", "127.0.0.1"))
+    assert all(ttl > 0 for ttl in ttls), ttls
+
+
+# --- the shared pace ---------------------------------------------------------------
+
+
+async def test_two_stores_keep_one_pace(redis_url: str, namespace: str, emu: Emulator) -> None:
+    """Two pools (as two processes) at 50/s for one account: 20 requests take 19 intervals."""
+    rate = RateLimit(50)
+    async with (
+        RedisStore(redis_url, namespace=namespace) as one,
+        RedisStore(redis_url, namespace=namespace) as two,
+        SessionPool(rate_store=one) as pool_one,
+        SessionPool(rate_store=two) as pool_two,
+    ):
+        clients = [telnyx(emu, pool_one, rate), telnyx(emu, pool_two, rate)]
+        await asyncio.gather(*(create(client) for client in clients for _ in range(10)))
+    times = sorted(arrival.at for arrival in emu.arrivals())
+    assert 20 == len(times)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert times[-1] - times[0] >= 19 * 1.05 / 50 - 0.01
+    # Evenly spaced (no burst): no two requests closer than half an interval.
+    assert min(gaps) > 1.05 / 50 / 2, gaps
+
+
+async def test_a_slot_is_booked_at_most_a_period_ahead(redis_url: str, namespace: str) -> None:
+    """30 waiters at 10/s book about a second ahead at most; cancelling them frees the rest."""
+    async with RedisStore(redis_url, namespace=namespace, margin=0) as store:
+        bucket = store.limiter("origin account conferences", RateLimit(10))
+        waiters = [asyncio.create_task(bucket.acquire()) for _ in range(30)]
+        await asyncio.sleep(0.35)
+        async with raw(redis_url) as client:
+            (key,) = [key async for key in client.scan_iter(match=f"{namespace}:rate:*")]
+            booked_ahead = await client.pttl(key) - 1000  # the key outlives its pace by 1 s
+        for waiter in waiters:
+            waiter.cancel()
+        done = await asyncio.gather(*waiters, return_exceptions=True)
+    assert 0 < booked_ahead <= 1100 + 50, booked_ahead
+    assert 3 <= sum(outcome is None for outcome in done) <= 5  # slots at 0, 0.1, 0.2, 0.3 s
+
+
+async def test_pacing_waits_the_interval_and_no_more(redis_url: str, namespace: str) -> None:
+    """RateLimit(4, 0.2) without margin: five requests in a row take four 50 ms intervals."""
+    async with RedisStore(redis_url, namespace=namespace, margin=0) as store:
+        bucket = store.limiter("origin account calls", RateLimit(4, 0.2))
+        started = time.monotonic()
+        for _ in range(5):
+            await bucket.acquire()
+        elapsed = time.monotonic() - started
+    assert 0.19 <= elapsed < 0.6, elapsed
+
+
+async def test_a_restarted_redis_is_sent_the_script_again(
+    redis_server: RedisServer, namespace: str
+) -> None:
+    """After SCRIPT FLUSH (as after a restart), EVALSHA's NOSCRIPT falls back to EVAL."""
+    async with RedisStore(redis_server.url, namespace=namespace) as store:
+        bucket = store.limiter("origin account conferences", RateLimit(1000))
+        await bucket.acquire()
+        async with raw(redis_server.url) as client:
+            await client.script_flush()
+        await bucket.acquire()
+        assert store.available
+
+
+# --- Redis away ------------------------------------------------------------------------
+
+
+async def test_failing_closed_sends_nothing_and_resumes_when_redis_is_back(
+    redis_server: RedisServer, namespace: str, emu: Emulator, warnings_: pytest.LogCaptureFixture
+) -> None:
+    """Redis killed: StoreUnavailableError, nothing sent, one WARNING; restarted: Redis again."""
+    async with (
+        RedisStore(redis_server.url, namespace=namespace, retry_interval=0.2) as store,
+        SessionPool(rate_store=store) as pool,
+    ):
+        client = telnyx(emu, pool, RateLimit(100))
+        await create(client)
+        redis_server.kill()
+        for _ in range(3):
+            with pytest.raises(StoreUnavailableError) as caught:
+                await create(client)
+            assert not caught.value.request_sent
+        with pytest.raises(StoreUnavailableError, match="the event was not handed on"):
+            await store.claim("evt-1")
+        assert 1 == emu.stats.requests
+        assert not answers(store)
+        [warning] = lines(warnings_, logging.WARNING)
+        assert redis_server.url in warning
+        assert "fail with StoreUnavailableError" in warning
+
+        redis_server.start()
+        await until_sent(client)
+        assert answers(store)
+        async with raw(redis_server.url) as raw_client:
+            assert [] != [key async for key in raw_client.scan_iter(match=f"{namespace}:rate:*")]
+        assert await store.claim("evt-1")
+    assert 1 == len(lines(warnings_, logging.WARNING))
+    assert 1 == len([line for line in lines(warnings_, logging.INFO) if "answers again" in line])
+
+
+def answers(store: RedisStore) -> bool:
+    """Whether the store takes Redis for available (a call, so that mypy does not narrow it)."""
+    return store.available
+
+
+async def until_sent(client: TelnyxClient) -> None:
+    """Retry one request until Redis answers again (it is asked every 0.2 s), for 5 s at most."""
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            await create(client)
+        except StoreUnavailableError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+        else:
+            return
+
+
+async def test_falling_back_paces_locally_and_resumes_when_redis_is_back(
+    redis_server: RedisServer, namespace: str, emu: Emulator, warnings_: pytest.LogCaptureFixture
+) -> None:
+    """Redis killed: requests go on, paced in this process, one WARNING; restarted: Redis again."""
+    store = RedisStore(
+        redis_server.url, namespace=namespace, when_unavailable="local", retry_interval=0.2
+    )
+    async with store, SessionPool(rate_store=store) as pool:
+        client = telnyx(emu, pool, RateLimit(10))
+        await create(client)
+        redis_server.kill()
+        started = time.monotonic()
+        # aiolimiter's local bucket lets 10 through at once, then one every 100 ms.
+        await asyncio.gather(*(create(client) for _ in range(12)))
+        assert time.monotonic() - started >= 0.15
+        assert 13 == emu.stats.requests
+        assert await store.claim("evt-1")
+        assert not await store.claim("evt-1")
+        [warning] = lines(warnings_, logging.WARNING)
+        assert redis_server.url in warning
+        assert "local bucket" in warning
+        assert "ConnectionError" in warning
+
+        redis_server.start()
+        await asyncio.sleep(0.25)  # past the retry interval: the next request asks Redis
+        await create(client)
+        assert store.available
+        async with raw(redis_server.url) as raw_client:
+            assert [] != [key async for key in raw_client.scan_iter(match=f"{namespace}:rate:*")]
+    assert 1 == len(lines(warnings_, logging.WARNING))
+    assert 1 == len([line for line in lines(warnings_, logging.INFO) if "answers again" in line])
+
+
+@contextlib.asynccontextmanager
+async def silent_server() -> AsyncIterator[int]:
+    """A TCP server on 127.0.0.1 that accepts connections and never answers: a hung Redis."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def accept(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize("when_unavailable", ["fail", "local"])
+async def test_a_redis_that_never_answers_is_given_up_on_in_time(
+    when_unavailable: str, warnings_: pytest.LogCaptureFixture
+) -> None:
+    """Connected but never answered: a TimeoutError within the timeouts, never a hang."""
+    async with silent_server() as port:
+        store = RedisStore(
+            f"redis://127.0.0.1:{port}/0",
+            when_unavailable=when_unavailable,  # type: ignore[arg-type]
+            connect_timeout=0.2,
+            timeout=0.2,
+        )
+        async with store:
+            bucket = store.limiter("origin account conferences", RateLimit(10))
+            started = time.monotonic()
+            if when_unavailable == "fail":
+                with pytest.raises(StoreUnavailableError, match="Timeout"):
+                    await bucket.acquire()
+            else:
+                await bucket.acquire()
+            assert time.monotonic() - started < 2.0  # 0.4 s of timeouts, and a busy machine
+    [warning] = lines(warnings_, logging.WARNING)
+    assert "Timeout" in warning
+
+
+async def test_nothing_listening_is_refused_at_once() -> None:
+    """A closed port fails at once; while away, Redis is asked again only every retry_interval."""
+    async with RedisStore(f"redis://127.0.0.1:{free_port()}/0", retry_interval=60) as store:
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailableError, match="ConnectionError"):
+            await store.claim("evt-1")
+        with pytest.raises(StoreUnavailableError, match="asked again every 60 s"):
+            await store.claim("evt-1")
+        assert time.monotonic() - started < 2.0
+
+
+async def test_ping_says_whether_redis_answers(redis_url: str) -> None:
+    """`ping` passes against a live Redis and raises StoreUnavailableError against none."""
+    async with RedisStore(redis_url) as store:
+        await store.ping()
+    async with RedisStore(f"redis://127.0.0.1:{free_port()}/0", when_unavailable="local") as away:
+        with pytest.raises(StoreUnavailableError):
+            await away.ping()
+
+
+# --- life cycle ------------------------------------------------------------------------
+
+
+async def test_a_closed_store_refuses_work(redis_url: str) -> None:
+    """After `aclose` (twice is fine), a claim is a ClientClosedError."""
+    store = RedisStore(redis_url)
+    await store.aclose()
+    await store.aclose()
+    with pytest.raises(ClientClosedError):
+        await store.claim("evt-1")
+
+
+def test_a_store_belongs_to_its_first_event_loop() -> None:
+    """Used on a second event loop, the store raises EventLoopError before any I/O."""
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", when_unavailable="local")
+    assert asyncio.run(store.claim("evt-1"))
+    with pytest.raises(EventLoopError):
+        asyncio.run(store.claim("evt-1"))
+    asyncio.run(store.aclose())
