@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import pytest
 import redis.asyncio as aioredis
 from redis_support import KEY_A, RedisServer, free_port, own_server
@@ -20,11 +21,14 @@ from redis_support import KEY_A, RedisServer, free_port, own_server
 from conferencing import (
     ClientClosedError,
     ConfigurationError,
+    Delivery,
     EventLoopError,
     RateLimit,
     SessionPool,
     StoreUnavailableError,
     TelnyxClient,
+    WebhookReceiver,
+    catapult,
 )
 from conferencing.emulator import Emulator
 from conferencing.redis import RedisStore
@@ -402,6 +406,28 @@ async def test_nothing_listening_is_refused_at_once() -> None:
         with pytest.raises(StoreUnavailableError, match="asked again every 60 s"):
             await store.claim("evt-1")
         assert time.monotonic() - started < 2.0
+
+
+async def test_a_receiver_failing_closed_answers_5xx_and_hands_nothing_on() -> None:
+    """Redis away, failing closed: the delivery is answered 500 (redelivered later), unhandled."""
+    handled: list[str] = []
+
+    async def handle(event: catapult.Callback) -> None:
+        handled.append(event.id)
+
+    decoder = catapult.callback_decoder()
+    body = b'{"eventType": "conference", "conferenceId": "c-1", "status": "created"}'
+    async with (
+        RedisStore(f"redis://127.0.0.1:{free_port()}/0") as store,
+        WebhookReceiver(decoder, handler=handle, dedupe=store) as receiver,
+        receiver.serve() as url,
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers={"Content-Type": "application/json"}) as answer,
+    ):
+        assert 500 == answer.status
+        with pytest.raises(StoreUnavailableError, match="the event was not handed on"):
+            await receiver.receive(Delivery(method="POST", body=body, headers={}, query={}))
+    assert [] == handled
 
 
 async def test_ping_says_whether_redis_answers(redis_url: str) -> None:
