@@ -44,10 +44,11 @@ one question at a time.
 A library was weighed first. `limits` and `throttled-py` (both maintained,
 both with asyncio Redis backends) answer "allowed or not, retry after N":
 waiters must poll, and wake together to find one slot between them;
-`redis-rate-limiters` reserves slots as here, but in whole milliseconds,
-with a fixed 30 s expiry (a bucket slower than one request every 30 s
-forgets its pace) and a comparison of Redis's clock with the local one.
-The script here is eighteen lines.
+`redis-rate-limiters` reserves slots as here, but for whole-number rates
+only, with a fixed 30 s expiry (a bucket slower than one request every
+30 s forgets its pace), no bound on how far ahead it books, and a
+comparison of Redis's clock with the local one. The script here is
+sixteen lines.
 
 When Redis does not answer
 --------------------------
