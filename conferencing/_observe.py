@@ -208,6 +208,11 @@ class Observers:
                 )
                 _call_hook(hooks.on_response, info)
 
+    def abandoned(self, watch: _Span) -> None:
+        """Note that the attempt `watch` was cancelled by its caller: its span ends; no hook."""
+        if watch.span is not None:
+            self._tracer.end(watch.span, None, None, cancelled=True)
+
     def retrying(
         self, call: Call, attempt: int, reason: str, delay: float, error: ConferencingError
     ) -> None:
@@ -246,11 +251,18 @@ class _Tracer:
 
         self._trace = trace
         self._inject = propagate.inject
+        self._unset = trace.ProxyTracerProvider
         self._tracer = trace.get_tracer("conferencing", __version__)
         self._kind = trace.SpanKind.CLIENT
         self._error = trace.Status(trace.StatusCode.ERROR)
 
     def start(self, call: Call, headers: Mapping[str, str]) -> tuple[Any, Mapping[str, str]]:
+        """Open the attempt's span and add the trace context to its headers."""
+        if isinstance(self._trace.get_tracer_provider(), self._unset):
+            # OpenTelemetry is installed but no SDK is set up (yet): nothing
+            # would record the span, so none is made; checked per request,
+            # so a provider set up later is used from then on.
+            return None, headers
         parts = urlsplit(call.url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         attributes: dict[str, Any] = {
@@ -272,10 +284,21 @@ class _Tracer:
             headers = merged
         return span, headers
 
-    def end(self, span: Any, status: int | None, error: ConferencingError | None) -> None:
+    def end(
+        self,
+        span: Any,
+        status: int | None,
+        error: ConferencingError | None,
+        *,
+        cancelled: bool = False,
+    ) -> None:
+        """Close the attempt's span with its status code, or its error."""
         if status is not None:
             span.set_attribute("http.response.status_code", status)
-        if error is not None:
+        if cancelled:
+            span.set_attribute("error.type", "CancelledError")
+            span.set_status(self._error)
+        elif error is not None:
             span.set_attribute(
                 "error.type", str(status) if isinstance(error, APIError) else type(error).__name__
             )

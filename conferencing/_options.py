@@ -92,9 +92,9 @@ def call_options(operation: str, keywords: Mapping[str, object]) -> Options:
     return Options(
         operation,
         _timeout(timeout),
-        _headers(headers) if headers else None,
-        _body(body) if body else None,
-        _query(query) if query else None,
+        _headers(headers) or None if headers is not None else None,
+        _body(body) or None if body is not None else None,
+        _query(query) or None if query is not None else None,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
 import inspect
 import math
@@ -16,6 +17,7 @@ import aiohttp
 import attrs
 
 from ._errors import ClientClosedError, ConfigurationError, EventLoopError
+from ._headers import AuthHeaders
 from ._observe import Hooks, Observers, observers, tracing_choice
 from ._ratelimit import Limiter, RateLimit, RateStore
 
@@ -142,8 +144,8 @@ class Deadlines:
 
     @property
     def idle(self) -> bool:
-        """Whether no request is under way with this timeout length, and no timer is set."""
-        return not self._due and not self._expired and self._timer is None
+        """Whether no request is under way with this timeout length (its timer can go)."""
+        return not self._due and not self._expired
 
     def close(self) -> None:
         """Stop the timer (the pool is closing)."""
@@ -162,6 +164,8 @@ class _Origin:
 
     session: aiohttp.ClientSession
     slots: _Slots
+    #: Sent to the proxy when opening a tunnel (its credentials), when there are any.
+    proxy_headers: AuthHeaders | None = None
     #: One `Deadlines` per timeout length in use, created on first use.
     deadlines: dict[float, Deadlines] = attrs.field(factory=dict)
 
@@ -171,9 +175,10 @@ class _Origin:
         if found is None:
             if len(self.deadlines) >= _MAX_IDLE_DEADLINES:
                 # Per-call timeouts may take any value (a budget left, say):
-                # forget the lengths nothing is waiting on, so this stays small.
+                # forget the lengths no request is waiting on, so this stays
+                # small. (A request holds its own `Deadlines` to the end.)
                 for length in [k for k, d in self.deadlines.items() if d.idle]:
-                    del self.deadlines[length]
+                    self.deadlines.pop(length).close()
             found = self.deadlines[seconds] = Deadlines(asyncio.get_running_loop(), seconds)
         return found
 
@@ -270,7 +275,7 @@ class SessionPool:
         if not isinstance(trust_env, bool):
             raise ConfigurationError(f"trust_env must be True or False, got {trust_env!r}")
         self._trust_env = trust_env
-        self._proxy, self._proxy_auth = _proxy(proxy)
+        self._proxy, self._proxy_headers = _proxy(proxy)
         self._connector_options = _connector_options(connector_options)
         self._closed = False
 
@@ -310,6 +315,15 @@ class SessionPool:
             limit_per_host=0,
             ssl=self._ssl,
         )
+        # The proxy's credentials: an https origin is reached through a
+        # CONNECT tunnel, which carries them; a plain http request goes to the
+        # proxy itself and carries them in its own headers.
+        tunnel_headers = session_headers = None
+        if self._proxy_headers is not None:
+            if origin.startswith("https:"):
+                tunnel_headers = AuthHeaders(self._proxy_headers)
+            else:
+                session_headers = AuthHeaders(self._proxy_headers)
         session = aiohttp.ClientSession(
             connector=connector,
             timeout=self._session_timeout,
@@ -317,12 +331,14 @@ class SessionPool:
             auto_decompress=True,
             trust_env=self._trust_env,
             proxy=self._proxy,
-            proxy_auth=self._proxy_auth,
+            headers=session_headers,
             # API calls carry credentials in headers; cookies would only cost
             # time on every request and answer.
             cookie_jar=aiohttp.DummyCookieJar(),
         )
-        created = _Origin(session=session, slots=_Slots(self._max_connections))
+        created = _Origin(
+            session=session, slots=_Slots(self._max_connections), proxy_headers=tunnel_headers
+        )
         self._origins[origin] = created
         return created
 
@@ -425,8 +441,8 @@ def _connector_options(given: Mapping[str, Any] | None) -> dict[str, Any]:
     return dict(given)
 
 
-def _proxy(url: object) -> tuple[str | None, aiohttp.BasicAuth | None]:
-    """The proxy URL without user info, and the user info as Proxy-Authorization."""
+def _proxy(url: object) -> tuple[str | None, AuthHeaders | None]:
+    """The proxy URL without user info, and the user info as a Proxy-Authorization header."""
     if url is None:
         return None, None
     if not isinstance(url, str):
@@ -448,7 +464,9 @@ def _proxy(url: object) -> tuple[str | None, aiohttp.BasicAuth | None]:
     netloc = f"[{host}]" if ":" in host else host
     if port is not None:
         netloc = f"{netloc}:{port}"
-    auth = None
+    headers = None
     if parts.username is not None:
-        auth = aiohttp.BasicAuth(unquote(parts.username), unquote(parts.password or ""))
-    return f"{parts.scheme}://{netloc}", auth
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        basic = base64.b64encode(pair.encode()).decode("ascii")
+        headers = AuthHeaders({"Proxy-Authorization": f"Basic {basic}"})
+    return f"{parts.scheme}://{netloc}", headers

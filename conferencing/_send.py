@@ -194,6 +194,7 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
             data=call.body,
             headers=headers,
             allow_redirects=False,  # credentials must never follow a redirect
+            proxy_headers=origin.proxy_headers,
         )
         try:
             status = response.status
@@ -215,6 +216,8 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
         # Cancelled by `deadlines` when the timeout passed (and by nobody
         # else meanwhile): the request timed out.
         if not deadlines.end(task) or task.uncancel() > cancelling:
+            if observers is not None and watch is not None:
+                observers.abandoned(watch)
             raise
         failure = _timed_out(call, deadlines.seconds, sent=True)
     except (TimeoutError, aiohttp.ClientError) as exc:
@@ -402,6 +405,11 @@ def _timed_out(call: Call, seconds: float, *, sent: bool) -> RequestTimeout:
     )
 
 
+#: Failures before the request left: no connection (to the server or a
+#: proxy), or a proxy that refused to open the tunnel.
+_NOT_SENT: Final = (aiohttp.ClientConnectorError, aiohttp.ClientHttpProxyError)
+
+
 def _transport_error(call: Call, exc: Exception) -> TransportError:
     """Our error for a timeout or an aiohttp failure."""
     if isinstance(exc, TimeoutError):
@@ -418,7 +426,7 @@ def _transport_error(call: Call, exc: Exception) -> TransportError:
         method=call.method,
         url=call.url,
         # A refused or failed connection never carried the request.
-        request_sent=not isinstance(exc, aiohttp.ClientConnectorError),
+        request_sent=not isinstance(exc, _NOT_SENT),
     )
 
 
