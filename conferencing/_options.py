@@ -11,6 +11,7 @@ line break into a header.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypedDict, cast
@@ -19,6 +20,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 import attrs
 from attrs import AttrsInstance
 
+from . import _wire
 from ._errors import ConfigurationError, ValidationError
 from ._pool import check_seconds
 
@@ -52,6 +54,13 @@ _REFUSED_HEADERS: Final = frozenset(
         "content-length",
         "transfer-encoding",
         "connection",
+        # Hop-by-hop headers: they change how the connection itself behaves.
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
     }
 )
 #: An HTTP field name (RFC 9110 `token`).
@@ -150,7 +159,30 @@ def _body(value: object) -> dict[str, Any]:
             raise ValidationError(
                 f"extra_body: field names must be strings, got {name!r}", field="extra_body"
             )
+    try:
+        _wire.dumps(fields)
+        _finite(fields)
+    except ValidationError as exc:
+        raise ValidationError(f"extra_body: {exc}", field="extra_body") from None
     return fields
+
+
+def _finite(value: object, depth: int = 0) -> None:
+    """Refuse NaN and infinities, which JSON cannot carry (orjson would send null)."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationError(f"{value!r} is not a JSON number")
+    elif depth < _MAX_DEPTH:
+        if isinstance(value, Mapping):
+            for item in value.values():
+                _finite(item, depth + 1)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                _finite(item, depth + 1)
+
+
+#: How deep `_finite` looks; orjson refuses anything deeper than 254 levels.
+_MAX_DEPTH: Final = 256
 
 
 def _query(value: object) -> dict[str, str]:

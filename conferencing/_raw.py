@@ -72,8 +72,9 @@ async def raw_response(call: Awaitable[_T]) -> RawResponse[_T]:
         CAPTURE.reset(token)
     if not answers:
         raise ConfigurationError(
-            "raw_response() was given an awaitable that decoded no answer: pass a "
-            "client call, e.g. raw_response(client.get_conference(conference_id))"
+            "raw_response() was given an awaitable that decoded no answer here: pass the "
+            "client call itself (not a task already started), e.g. "
+            "raw_response(client.get_conference(conference_id))"
         )
     last = answers[-1]
     return RawResponse(parsed, last.status, last.headers, request_id(last.headers))

@@ -920,6 +920,37 @@ async def test_options_that_are_not_mappings_are_refused(
     assert [] == sent(http)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [{"x": math.nan}, {"x": [1, {"y": math.inf}]}, {"x": -math.inf}, {"x": object()}],
+    ids=["nan", "nested-inf", "minus-inf", "object"],
+)
+async def test_an_extra_body_json_cannot_carry_is_refused_naming_it(
+    body: dict[str, Any], clients: dict[str, Any], http: aioresponses
+) -> None:
+    """NaN, infinities and non-JSON values in extra_body are a ValidationError, never null."""
+    mock(http, CASES[0])
+    with pytest.raises(ValidationError) as caught:
+        await clients["telnyx"].create_conference(call_control_id=CCID, name="B", extra_body=body)
+    assert "extra_body" == caught.value.field
+    assert [] == sent(http)
+
+
+@pytest.mark.parametrize(
+    "name", ["Upgrade", "TE", "keep-alive", "Expect", "Trailer", "Proxy-Connection"]
+)
+async def test_hop_by_hop_headers_are_refused(
+    name: str, clients: dict[str, Any], http: aioresponses
+) -> None:
+    """Headers that change the connection itself cannot come from extra_headers."""
+    mock(http, CASES[0])
+    with pytest.raises(ValidationError, match=name):
+        await clients["telnyx"].create_conference(
+            call_control_id=CCID, name="B", extra_headers={name: "x"}
+        )
+    assert [] == sent(http)
+
+
 # --- Listings: the options go with every page --------------------------------------------
 
 
