@@ -11,4 +11,5 @@ Modules you can run:
 - `python -m benchmarks`: the side-by-side run.
 - `python -m benchmarks.validation`: the cost of building and serializing requests.
 - `python -m benchmarks.profiling`: cProfile of one client's hot path.
+- `python -m benchmarks.gc_settings`: a bulk job under default and tuned GC settings.
 """

@@ -9,12 +9,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from ._capacity import HEADROOM
+
 __all__ = [
+    "LABELS",
+    "LIMIT",
     "TARGET_P99_OVER_P50",
     "TARGET_VS_RAW",
     "TARGET_VS_SDK",
+    "TIMES",
     "Summary",
     "baseline_of",
+    "headroom",
+    "label",
     "markdown",
     "plot",
     "summarize",
@@ -31,11 +38,22 @@ _NOTED_CONTENTION: Final = 0.05
 
 OURS: Final = ("conferencing-telnyx", "conferencing-catapult")
 SDKS: Final = ("telnyx-sdk-aiohttp", "telnyx-sdk-httpx")
+#: The minimal asyncio client: what any Python client must spend per request, at least.
+LIMIT: Final = "limit"
+#: How tables and plots name a client, where its runner name is not enough.
+LABELS: Final = {LIMIT: "limit (minimal asyncio client)"}
+#: The multiplication sign that heads the ratio columns (times raw aiohttp, times limit).
+TIMES: Final = "\N{MULTIPLICATION SIGN}"
 #: The raw aiohttp client doing the same provider's POST; `raw-aiohttp` is Telnyx's.
 _RAW_OF: Final = {
     "conferencing-catapult": "raw-aiohttp-catapult",
     "raw-aiohttp-catapult": "raw-aiohttp-catapult",
 }
+
+
+def label(client: str) -> str:
+    """The client's name in tables and plots."""
+    return LABELS.get(client, client)
 
 
 def baseline_of(client: str, present: Iterable[str]) -> str:
@@ -70,6 +88,7 @@ class Summary:
     vs_raw_telnyx: float | None = None
     vs_sdk: float | None = None
     vs_sdk_client: str | None = None
+    vs_limit: float | None = None
     rps_runs: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -131,13 +150,17 @@ def summarize(runs: Sequence[Mapping[str, Any]]) -> list[Summary]:
         telnyx_raw = by_key.get(("raw-aiohttp", s.concurrency))
         if telnyx_raw is not None and telnyx_raw.rps_median > 0:
             s.vs_raw_telnyx = s.rps_median / telnyx_raw.rps_median
+        limit = by_key.get((LIMIT, s.concurrency))
+        if limit is not None and limit.rps_median > 0:
+            s.vs_limit = s.rps_median / limit.rps_median
         sdks = [by_key[(n, s.concurrency)] for n in SDKS if (n, s.concurrency) in by_key]
         if sdks:
             fastest = max(sdks, key=lambda x: x.rps_median)
             if fastest.rps_median > 0:
                 s.vs_sdk, s.vs_sdk_client = s.rps_median / fastest.rps_median, fastest.client
     order = {
-        name: i for i, name in enumerate((*OURS, "raw-aiohttp", "raw-aiohttp-catapult", *SDKS))
+        name: i
+        for i, name in enumerate((*OURS, "raw-aiohttp", "raw-aiohttp-catapult", LIMIT, *SDKS))
     }
     summaries.sort(key=lambda s: (s.concurrency, order.get(s.client, 99), s.client))
     return summaries
@@ -166,6 +189,57 @@ def targets(summaries: Sequence[Summary]) -> list[dict[str, Any]]:
     return checks
 
 
+def headroom(summaries: Sequence[Summary], capacity: float | None) -> list[dict[str, Any]]:
+    """Each client's fastest median rate and the server's capacity over it, fastest first."""
+    fastest: dict[str, Summary] = {}
+    for s in summaries:
+        if s.client not in fastest or s.rps_median > fastest[s.client].rps_median:
+            fastest[s.client] = s
+    rows = [
+        {
+            "client": s.client,
+            "concurrency": s.concurrency,
+            "rps": s.rps_median,
+            "headroom": capacity / s.rps_median if capacity and s.rps_median > 0 else None,
+        }
+        for s in fastest.values()
+    ]
+    return sorted(rows, key=lambda row: -row["rps"])
+
+
+def _capacity_lines(capacity: Mapping[str, Any], check: Mapping[str, Any]) -> list[str]:
+    """The server's capacity and the headroom check, for the page's header."""
+    if not capacity:
+        return []
+    how = (
+        "measured at saturation"
+        if capacity.get("saturated")
+        else f"projected from {_num(capacity.get('server_cpu_us'), 1)} µs of server CPU per "
+        f"request while it used {_num((capacity.get('server_cpu_share') or math.nan) * 100)} % "
+        "of its core"
+    )
+    lines = [
+        (
+            f"- **Server capacity**: {_num(capacity.get('rps'))} req/s on its one core ({how}; "
+            f"load: {capacity['load']}, {_num(capacity['rps_driven'])} req/s for "
+            f"{capacity['seconds']:g} s)."
+        )
+    ]
+    if check.get("ratio") is not None:
+        verdict = (
+            "at least 5x: met"
+            if check["met"]
+            else f"**below the {HEADROOM:g}x the method asks for: the fastest rows measure "
+            "the server as much as the client**"
+        )
+        lines.append(
+            f"- **Headroom**: {_num(check['ratio'], 1)}x the fastest client measured "
+            f"({label(check['client'])}, {_num(check['rps'])} req/s at concurrency "
+            f"{check['concurrency']}), {verdict}."
+        )
+    return lines
+
+
 def _num(value: float | None, digits: int = 0, suffix: str = "") -> str:
     if value is None or math.isnan(value):
         return "n/a"
@@ -184,6 +258,8 @@ def markdown(
     """The results page: setup, the table, the targets, validation costs, notes."""
     server = meta["server"]
     machine = meta["machine"]
+    capacity = server.get("capacity") or {}
+    check = server.get("headroom") or {}
     lines = [
         "# conferencing benchmark results",
         "",
@@ -193,6 +269,7 @@ def markdown(
             f"- **Server**: {server['label']}, {_num(server.get('cpu_us_per_request'), 1)} µs "
             f"of server CPU per request, pinned to {server.get('cpu', 'any CPU')}."
         ),
+        *_capacity_lines(capacity, check),
         (
             f"- **Machine**: {machine['cpu_model']}, {machine['cpus']} CPUs; "
             f"Python {machine['python']}, aiohttp {machine['versions'].get('aiohttp', '?')}, "
@@ -210,16 +287,19 @@ def markdown(
             "req/s is the median over repetitions [min-max]; CPU is the client process's "
             "CPU time per request (*of which GC*: in the cyclic garbage collector); "
             "latencies are medians over repetitions of each run's "
-            "p50 and p99. *xraw* divides by raw aiohttp doing the same provider's POST; "
-            "*xSDK* by the faster official Telnyx SDK backend at that concurrency."
+            f"p50 and p99. *{TIMES} raw aiohttp* divides the rate by raw aiohttp's doing the "
+            f"same provider's POST; *{TIMES} limit* by the limit's (the minimal asyncio client "
+            f"doing Telnyx's POST) and *{TIMES} SDK* by the faster official Telnyx SDK "
+            "backend's, at that concurrency."
         ),
         "",
         (
             "| Client | Concurrency | req/s | CPU µs/req | of which GC | p50 ms | p99 ms | p99/p50 "
-            "| xraw | xSDK | Notes |"
+            f"| {TIMES} raw aiohttp | {TIMES} limit | {TIMES} SDK | Notes |"
         ),
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
+    server_rps = capacity.get("rps")
     for s in summaries:
         notes = []
         if s.time_capped:
@@ -228,14 +308,36 @@ def markdown(
             notes.append(f"other processes busy: {s.contention:.2f} CPU")
         if s.errors:
             notes.append(f"{s.errors:,} errors ({s.first_error})")
+        if server_rps and s.rps_median > 0 and server_rps / s.rps_median < HEADROOM:
+            notes.append(f"server headroom only {server_rps / s.rps_median:.1f}x")
         spread = f"{_num(s.rps_median)} [{_num(s.rps_min)}-{_num(s.rps_max)}]"
-        name = f"**{s.client}**" if s.client in OURS else s.client
+        name = f"**{s.client}**" if s.client in OURS else label(s.client)
         lines.append(
             f"| {name} | {s.concurrency} | {spread} | {_num(s.cpu_us_median)} "
             f"| {_num(s.gc_us_median)} "
             f"| {_num(s.p50_ms, 1)} | {_num(s.p99_ms, 1)} | {_num(s.p99_over_p50, 1)} "
-            f"| {_num(s.vs_raw, 2, 'x')} | {_num(s.vs_sdk, 1, 'x')} | {'; '.join(notes)} |"
+            f"| {_num(s.vs_raw, 2, 'x')} | {_num(s.vs_limit, 2, 'x')} | {_num(s.vs_sdk, 1, 'x')} "
+            f"| {'; '.join(notes)} |"
         )
+    if server_rps:
+        lines += [
+            "",
+            "## Server headroom",
+            "",
+            (
+                f"The server's capacity over each client's fastest median rate; the rule is "
+                f"at least {HEADROOM:g}x. Below it, that client's rates are partly the server's."
+            ),
+            "",
+            f"| Client | at concurrency | req/s | server headroom | ≥ {HEADROOM:g}x |",
+            "|---|--:|--:|--:|:-:|",
+        ]
+        lines += [
+            f"| {label(row['client'])} | {row['concurrency']} | {_num(row['rps'])} "
+            f"| {_num(row['headroom'], 1, 'x')} "
+            f"| {_mark(row['headroom'] is not None and row['headroom'] >= HEADROOM)} |"
+            for row in headroom(summaries, server_rps)
+        ]
     checks = targets(summaries)
     if checks:
         lines += [
@@ -278,65 +380,93 @@ def markdown(
 
 
 def plot(summaries: Sequence[Summary], meta: Mapping[str, Any], out: Path) -> list[Path]:
-    """Draw throughput.png (req/s) and latency.png (p50, p99); return the files written."""
+    """Draw throughput.png (req/s and ratios) and latency.png (p50, p99); return the files."""
     import matplotlib as mpl  # noqa: PLC0415 - the runner works without it, minus plots
 
     mpl.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    clients = list(dict.fromkeys(s.client for s in summaries))
-    levels = sorted({s.concurrency for s in summaries})
     subtitle = f"{meta['server']['label']} · {meta['machine']['cpu_model']} · loop {meta['loop']}"
     written = []
+    for name, draw in (("throughput.png", _draw_throughput), ("latency.png", _draw_latency)):
+        fig = draw(plt, summaries, subtitle)
+        path = out / name
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    return written
 
-    fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
-    for client in clients:
-        rows = sorted((s for s in summaries if s.client == client), key=lambda s: s.concurrency)
+
+def _rows_of(summaries: Sequence[Summary], client: str) -> list[Summary]:
+    return sorted((s for s in summaries if s.client == client), key=lambda s: s.concurrency)
+
+
+def _log2_concurrency(axes: Any, levels: list[int]) -> None:
+    axes.set_xscale("log", base=2)
+    axes.set_xticks(levels, [str(level) for level in levels])
+    axes.set_xlabel("concurrency (requests in flight)")
+
+
+def _draw_throughput(plt: Any, summaries: Sequence[Summary], subtitle: str) -> Any:
+    """Requests per second on top; under it, each client over raw aiohttp and over the limit."""
+    clients = list(dict.fromkeys(s.client for s in summaries))
+    levels = sorted({s.concurrency for s in summaries})
+    fig = plt.figure(figsize=(11, 9), layout="constrained")
+    grid = fig.add_gridspec(2, 2, height_ratios=[3, 2])
+    ax = fig.add_subplot(grid[0, :])
+    ratio_axes = [
+        (fig.add_subplot(grid[1, 0]), "vs_raw", f"{TIMES} raw aiohttp (same provider's POST)"),
+        (fig.add_subplot(grid[1, 1]), "vs_limit", f"{TIMES} limit (minimal asyncio client)"),
+    ]
+    for index, client in enumerate(clients):
+        rows = _rows_of(summaries, client)
         x = [s.concurrency for s in rows]
-        y = [s.rps_median for s in rows]
         low = [s.rps_median - s.rps_min for s in rows]
         high = [s.rps_max - s.rps_median for s in rows]
         ours = client in OURS
-        ax.errorbar(
-            x,
-            y,
-            yerr=[low, high],
-            marker="o",
-            capsize=4,
-            linewidth=2.5 if ours else 1.5,
-            linestyle="-" if ours or client.startswith("raw") else "--",
-            label=client,
-        )
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(levels, [str(level) for level in levels])
-    ax.set_xlabel("concurrency (requests in flight)")
+        dashed = "-" if ours or client.startswith("raw") else "--"
+        style = {
+            "color": f"C{index}",
+            "marker": "o",
+            "linewidth": 2.5 if ours else 1.5,
+            "linestyle": ":" if client == LIMIT else dashed,
+        }
+        y = [s.rps_median for s in rows]
+        ax.errorbar(x, y, yerr=[low, high], capsize=4, label=label(client), **style)
+        for ratio_ax, attribute, _ in ratio_axes:
+            shown = [(s.concurrency, getattr(s, attribute)) for s in rows]
+            shown = [(c, r) for c, r in shown if r is not None]
+            if shown:
+                ratio_ax.plot([c for c, _ in shown], [r for _, r in shown], **style)
     ax.set_ylabel("requests per second (median, min-max)")
     ax.set_ylim(bottom=0)
-    ax.grid(visible=True, alpha=0.3)
     ax.set_title(f"create-conference throughput, one client core\n{subtitle}", fontsize=10)
     ax.legend(fontsize=9)
-    path = out / "throughput.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    written.append(path)
+    for ratio_ax, _, title in ratio_axes:
+        ratio_ax.set_ylabel(title)
+        ratio_ax.set_ylim(bottom=0)
+        ratio_ax.axhline(1.0, color="grey", linewidth=0.8)
+    for each in [ax, *(r for r, _, _ in ratio_axes)]:
+        _log2_concurrency(each, levels)
+        each.grid(visible=True, alpha=0.3)
+    return fig
 
+
+def _draw_latency(plt: Any, summaries: Sequence[Summary], subtitle: str) -> Any:
+    """p99 (solid) and p50 (dotted) against concurrency, log-log."""
+    clients = list(dict.fromkeys(s.client for s in summaries))
+    levels = sorted({s.concurrency for s in summaries})
     fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
     for index, client in enumerate(clients):
-        rows = sorted((s for s in summaries if s.client == client), key=lambda s: s.concurrency)
+        rows = _rows_of(summaries, client)
         color = f"C{index}"
         x = [s.concurrency for s in rows]
-        ax.plot(x, [s.p99_ms for s in rows], marker="o", color=color, label=f"{client} p99")
+        ax.plot(x, [s.p99_ms for s in rows], marker="o", color=color, label=f"{label(client)} p99")
         ax.plot(x, [s.p50_ms for s in rows], marker=".", linestyle=":", color=color)
-    ax.set_xscale("log", base=2)
+    _log2_concurrency(ax, levels)
     ax.set_yscale("log")
-    ax.set_xticks(levels, [str(level) for level in levels])
-    ax.set_xlabel("concurrency (requests in flight)")
     ax.set_ylabel("latency, ms (solid p99, dotted p50)")
     ax.grid(visible=True, which="both", alpha=0.3)
     ax.set_title(f"create-conference latency\n{subtitle}", fontsize=10)
     ax.legend(fontsize=9)
-    path = out / "latency.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    written.append(path)
-    return written
+    return fig

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from . import _report
+from . import _capacity, _report
 from ._server import FixedAnswerServer, ServerKind
 from ._worker import CLIENTS, SDK_CLIENTS
 from ._worker import command as worker_command
@@ -96,6 +96,13 @@ def _parser() -> argparse.ArgumentParser:
         help="re-run (up to twice) a run during which other processes took more than this "
         "share of the client's CPU or this many CPUs of the machine, keeping the least "
         "disturbed (default 0.15; a large value disables)",
+    )
+    parser.add_argument(
+        "--capacity-seconds",
+        type=float,
+        default=None,
+        help="how long the server's capacity is measured before the runs, with wrk when "
+        "installed, else with the limit client (default 5; --quick 2)",
     )
     parser.add_argument(
         "--no-validation", action="store_true", help="skip the validation micro-benchmark"
@@ -280,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - a scrip
     levels = args.concurrency or ([32, 128] if args.quick else [32, 128, 512])
     repeat = args.repeat or (1 if args.quick else 3)
     time_limit = args.time_limit or (3.0 if args.quick else 30.0)
+    capacity_seconds = args.capacity_seconds or (2.0 if args.quick else 5.0)
     out: Path = args.out or (_DEFAULT_OUT / "quick" if args.quick else _DEFAULT_OUT)
     loop = "uvloop" if args.uvloop else "asyncio"
     if args.uvloop and importlib.util.find_spec("uvloop") is None:
@@ -310,6 +318,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - a scrip
             f"server on {'CPU ' + str(server_cpu) if server_cpu is not None else 'any CPU'}, "
             f"loop {loop}; {requests:,} requests x {repeat} repetition(s) at {levels}"
         )
+        capacity = _capacity.measure(
+            server, seconds=capacity_seconds, cpu=client_cpu, loop=loop, root=_ROOT
+        )
+        print(_capacity.describe(capacity), flush=True)
         index = 0
         for concurrency in levels:
             for rep in range(repeat):
@@ -357,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - a scrip
         validation = validation_bench.measure(min_seconds=0.02 if args.quick else 0.1)
 
     summaries = _report.summarize(runs)
+    headroom = _headroom_check(summaries, capacity)
     notes += [
         (
             "The official SDK runs with `max_retries=0` (its default is 2) so that a failure "
@@ -373,7 +386,17 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - a scrip
             "measured fewer requests than asked (rates stay comparable)."
         ),
         f"Server CPU per request over the whole run: {server_us_text} µs ({server_label}).",
+        f"Before the runs: {_capacity.describe(capacity)}.",
     ]
+    if "limit" in clients:
+        notes.append(
+            "limit is a minimal asyncio client: keep-alive connections from "
+            "`loop.create_connection` and an `asyncio.Protocol`, raw aiohttp's Telnyx POST "
+            "serialized once, one await per request, a parser reading the status line, "
+            "Content-Length and body (no JSON decoding); correct for this fixed-answer "
+            "server only. It shows what any Python client must at least spend per request "
+            "on this event loop."
+        )
     if any(s.client == "raw-aiohttp-catapult" for s in summaries):
         notes.append(
             "conferencing-catapult's xraw compares with raw-aiohttp-catapult "
@@ -396,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - a scrip
             "kind": "nginx" if server_label.startswith("nginx") else "aiohttp.web",
             "cpu_us_per_request": server_us_total,
             "cpu": f"CPU {server_cpu}" if server_cpu is not None else "any CPU",
+            "capacity": capacity,
+            "headroom": headroom,
         },
         "machine": _machine(),
         "notes": notes,
@@ -421,4 +446,44 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - a scrip
     spread = [s.rps_max / s.rps_min for s in summaries if s.runs > 1 and s.rps_min > 0]
     if spread:
         print(f"repetition spread (max/min req/s): median {statistics.median(spread):.2f}")
+    _say_headroom(headroom)
     return 0
+
+
+def _headroom_check(
+    summaries: Sequence[_report.Summary], capacity: dict[str, Any]
+) -> dict[str, Any]:
+    """The server's capacity over the fastest client's median rate, and whether that is 5x."""
+    fastest = max(summaries, key=lambda s: s.rps_median, default=None)
+    if fastest is None or not capacity.get("rps") or fastest.rps_median <= 0:
+        return {"ratio": None, "met": False}
+    ratio = capacity["rps"] / fastest.rps_median
+    return {
+        "client": fastest.client,
+        "concurrency": fastest.concurrency,
+        "rps": fastest.rps_median,
+        "ratio": ratio,
+        "met": ratio >= _capacity.HEADROOM,
+    }
+
+
+def _say_headroom(headroom: dict[str, Any]) -> None:
+    """Print the headroom check last, where it is seen; loudly when it fails."""
+    if headroom.get("ratio") is None:
+        print("WARNING: the server's headroom is unknown (psutil missing)", file=sys.stderr)
+        return
+    line = (
+        f"server headroom: {headroom['ratio']:.1f}x the fastest client "
+        f"({headroom['client']}, {headroom['rps']:,.0f} req/s at concurrency "
+        f"{headroom['concurrency']})"
+    )
+    if headroom["met"]:
+        print(line + f", at least {_capacity.HEADROOM:g}x")
+        return
+    banner = "!" * 78
+    print(
+        f"{banner}\nWARNING: {line}, BELOW the {_capacity.HEADROOM:g}x required: its rows "
+        "measure the server as much as the client (see 'Server headroom' in latest.md)\n"
+        f"{banner}",
+        file=sys.stderr,
+    )

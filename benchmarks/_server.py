@@ -28,7 +28,7 @@ from typing import Any, Final, Literal, Self
 
 from . import _fixtures
 
-__all__ = ["FixedAnswerServer", "find_nginx", "main"]
+__all__ = ["FixedAnswerServer", "find_nginx", "main", "pinned_to"]
 
 ServerKind = Literal["auto", "nginx", "aiohttp"]
 
@@ -138,7 +138,7 @@ class FixedAnswerServer:
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
         self._tmp = tempfile.TemporaryDirectory(prefix="conferencing-bench-")
-        pinned = _pinned_to(self._cpu)
+        pinned = pinned_to(self._cpu)
         with pinned:
             if self._nginx is not None:
                 self._start_nginx(self._nginx, Path(self._tmp.name))
@@ -241,7 +241,7 @@ class FixedAnswerServer:
 
 
 @contextlib.contextmanager
-def _pinned_to(cpu: int | None) -> Iterator[None]:
+def pinned_to(cpu: int | None) -> Iterator[None]:
     """Run the body with this process pinned to `cpu`, so that children inherit it."""
     if cpu is None or not hasattr(os, "sched_setaffinity"):
         yield

@@ -18,11 +18,13 @@ import base64
 import contextlib
 import cProfile
 import gc
+import importlib.metadata
 import json
 import math
 import os
 import sys
 import time
+import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any, Final, Self
 
@@ -154,12 +156,147 @@ async def telnyx_sdk_aiohttp(origin: str) -> AsyncIterator[Request]:
         yield request
 
 
+class _Exchange(asyncio.Protocol):
+    """One keep-alive connection of the limit client: write the request, parse one answer.
+
+    The parser knows only what the fixed-answer server sends: a status line,
+    headers with a Content-Length, and that many bytes of body. No chunked
+    encoding, no `Connection: close`, no pipelining, no 1xx answers: correct
+    against the benchmark's server, and nowhere else.
+    """
+
+    def __init__(self, request: bytes) -> None:
+        self._request = request
+        self._transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._waiter: asyncio.Future[bytes] | None = None
+        self._status = 0
+        #: Body bytes still expected; -1 while the head is being read.
+        self._length = -1
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports implement asyncio.Transport without subclassing it.
+        self._transport = typing.cast("asyncio.Transport", transport)
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        if self._length < 0:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(buffer[:end]).lower()
+            del buffer[: end + 4]
+            # "HTTP/1.1 200 OK": the status is bytes 9 to 12.
+            self._status = int(head[9:12])
+            start = head.find(b"\r\ncontent-length:")
+            if start < 0:
+                self._fail(ConnectionError("answer without a Content-Length"))
+                return
+            stop = head.find(b"\r\n", start + 2)
+            self._length = int(head[start + 17 : stop if stop >= 0 else None])
+        if len(buffer) < self._length:
+            return
+        body = bytes(buffer[: self._length])
+        del buffer[: self._length]
+        self._length = -1
+        waiter, self._waiter = self._waiter, None
+        if waiter is None or waiter.done():
+            return
+        if self._status != 200:
+            waiter.set_exception(ConnectionError(f"status {self._status}"))
+        else:
+            waiter.set_result(body)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+        self._fail(exc or ConnectionError("the server closed the connection"))
+
+    def _fail(self, exc: Exception) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
+        if self._transport is not None:
+            self._transport.close()
+
+    def exchange(self) -> asyncio.Future[bytes]:
+        """Send the request; the future gets the answer's body."""
+        if self._transport is None:
+            raise ConnectionError("the connection is closed")
+        self._waiter = waiter = asyncio.get_running_loop().create_future()
+        self._transport.write(self._request)
+        return waiter
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self._transport is not None:
+            self._transport.close()
+
+
+def limit_request(host: str) -> bytes:
+    """Raw aiohttp's Telnyx POST, byte for byte (aiohttp 3.14's headers, in its order)."""
+    body = json.dumps(_fixtures.TELNYX_FIELDS).encode()  # json= uses json.dumps' defaults
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    agent = f"Python/{python} aiohttp/{importlib.metadata.version('aiohttp')}"
+    head = (
+        f"POST {_fixtures.TELNYX_PATH} HTTP/1.1\r\n"
+        f"Host: {host}\r\n"
+        f"Authorization: Bearer {_fixtures.TELNYX_API_KEY}\r\n"
+        "Accept: application/json\r\n"
+        "Accept-Encoding: gzip, deflate\r\n"
+        f"User-Agent: {agent}\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "Content-Type: application/json\r\n"
+        "\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+@contextlib.asynccontextmanager
+async def limit(origin: str) -> AsyncIterator[Request]:
+    """The limit: a minimal asyncio client doing raw aiohttp's Telnyx POST.
+
+    Keep-alive connections opened with `loop.create_connection` and an
+    `asyncio.Protocol`, one per request in flight (opened by the warm-up);
+    the request's bytes serialized once; one await per request; a parser
+    that reads the status line, the Content-Length and the body, and does not
+    decode the JSON. It is correct only against the fixed-answer server (see
+    `_Exchange`): what any client must at least spend per request in Python on
+    this event loop, not a client to use.
+    """
+    host = origin.removeprefix("http://")
+    address, _, port = host.rpartition(":")
+    payload = limit_request(host)
+    loop = asyncio.get_running_loop()
+    idle: list[_Exchange] = []
+    opened: list[_Exchange] = []
+
+    async def connect() -> _Exchange:
+        _, protocol = await loop.create_connection(lambda: _Exchange(payload), address, int(port))
+        opened.append(protocol)
+        return protocol
+
+    async def request() -> object:
+        connection = idle.pop() if idle else await connect()
+        body = await connection.exchange()
+        # Only a connection that answered goes back: a failed one is dropped.
+        idle.append(connection)
+        return body
+
+    try:
+        yield request
+    finally:
+        for connection in opened:
+            connection.close()
+
+
 #: Every client the runner knows, in the order tables list them.
 CLIENTS: Final[dict[str, Client]] = {
     "conferencing-telnyx": conferencing_telnyx,
     "conferencing-catapult": conferencing_catapult,
     "raw-aiohttp": raw_aiohttp,
     "raw-aiohttp-catapult": raw_aiohttp_catapult,
+    "limit": limit,
     "telnyx-sdk-aiohttp": telnyx_sdk_aiohttp,
     "telnyx-sdk-httpx": telnyx_sdk_httpx,
 }
