@@ -10,13 +10,14 @@ import math
 import ssl as _ssl
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final, Literal, Self
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
 import attrs
 
 from ._errors import ClientClosedError, ConfigurationError, EventLoopError
+from ._fast import MAX_BODY_BYTES, FastOrigin
 from ._headers import AuthHeaders
 from ._observe import Hooks, Observers, observers, tracing_choice
 from ._ratelimit import Limiter, RateLimit, RateStore
@@ -166,6 +167,8 @@ class _Origin:
     slots: _Slots
     #: Sent to the proxy when opening a tunnel (its credentials), when there are any.
     proxy_headers: AuthHeaders | None = None
+    #: The lean transport, where it does what aiohttp would (see `conferencing._fast`).
+    fast: FastOrigin | None = None
     #: One `Deadlines` per timeout length in use, created on first use.
     deadlines: dict[float, Deadlines] = attrs.field(factory=dict)
 
@@ -221,6 +224,11 @@ class SessionPool:
             (`local_addr`, `family`, `keepalive_timeout`, `force_close`,
             `happy_eyeballs_delay`, `resolver`, ...). The connection limit
             and TLS are this pool's own arguments and cannot be given here.
+        transport: "auto" (the default) sends through a lean HTTP/1.1
+            transport of ours wherever it does exactly what aiohttp would
+            (no proxy, `trust_env` or `connector_options`, and aiohttp's
+            request path not mocked, as aioresponses does); "aiohttp" always
+            takes aiohttp's public `ClientSession` path.
     """
 
     def __init__(
@@ -236,6 +244,7 @@ class SessionPool:
         proxy: str | None = None,
         trust_env: bool = False,
         connector_options: Mapping[str, Any] | None = None,
+        transport: Literal["auto", "aiohttp"] = "auto",
     ) -> None:
         given: object = max_connections
         if isinstance(given, bool) or not isinstance(given, int) or given < 1:
@@ -277,6 +286,9 @@ class SessionPool:
         self._trust_env = trust_env
         self._proxy, self._proxy_headers = _proxy(proxy)
         self._connector_options = _connector_options(connector_options)
+        if transport not in {"auto", "aiohttp"}:
+            raise ConfigurationError(f"transport must be 'auto' or 'aiohttp', got {transport!r}")
+        self._transport = transport
         self._closed = False
 
     def __repr__(self) -> str:
@@ -336,8 +348,24 @@ class SessionPool:
             # time on every request and answer.
             cookie_jar=aiohttp.DummyCookieJar(),
         )
+        fast = None
+        if (
+            self._transport == "auto"
+            and self._proxy is None
+            and not self._trust_env
+            and not self._connector_options
+        ):
+            fast = FastOrigin(
+                origin,
+                ssl=self._ssl,
+                connect_timeout=self._session_timeout.sock_connect,
+                max_body=MAX_BODY_BYTES,
+            )
         created = _Origin(
-            session=session, slots=_Slots(self._max_connections), proxy_headers=tunnel_headers
+            session=session,
+            slots=_Slots(self._max_connections),
+            proxy_headers=tunnel_headers,
+            fast=fast,
         )
         self._origins[origin] = created
         return created
@@ -396,6 +424,8 @@ class SessionPool:
         self._closed = True
         origins, self._origins = self._origins, {}
         for origin in origins.values():
+            if origin.fast is not None:
+                origin.fast.close()
             for deadlines in origin.deadlines.values():
                 deadlines.close()
             await origin.session.close()

@@ -55,9 +55,10 @@ async def raw_response(call: Awaitable[_T]) -> RawResponse[_T]:
     The call keeps its own typing, overloads included. Calls not awaited
     through this function pay nothing for it.
 
+    Whatever the call raises is raised unchanged.
+
     Raises:
         ConfigurationError: the awaitable sent no request of this library.
-        Whatever the call raises, unchanged.
     """
     if not inspect.isawaitable(call):
         raise ConfigurationError(

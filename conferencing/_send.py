@@ -26,7 +26,7 @@ import yarl
 from attrs import AttrsInstance
 from multidict import CIMultiDictProxy
 
-from . import _wire
+from . import _fast, _wire
 from ._errors import (
     APIError,
     ClientClosedError,
@@ -38,6 +38,7 @@ from ._errors import (
     TransportError,
     error_class_for,
 )
+from ._fast import MAX_BODY_BYTES
 from ._observe import Observers, request_id
 from ._pool import SessionPool
 from ._ratelimit import Limiter
@@ -55,9 +56,6 @@ __all__ = ["MAX_BODY_BYTES", "SENDING", "Answer", "Call", "Dialect", "send"]
 _log: Final = logging.getLogger("conferencing")
 _T = TypeVar("_T")
 
-#: Answers larger than this are not read to the end: a success fails with
-#: `ResponseDecodeError`, a failure keeps its first bytes (up to `ERROR_BODY_CHARS`).
-MAX_BODY_BYTES: Final = 1024 * 1024
 #: How much of a failure body an exception keeps as `.body`.
 ERROR_BODY_CHARS: Final = 8192
 
@@ -186,32 +184,39 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
             hook()
         if observers is not None:
             watch, headers = observers.sending(call, headers)
-        # Awaited rather than entered with `async with`: one coroutine
-        # less per request; `release()` below does what leaving would.
-        response = await origin.session.request(
-            call.method,
-            url,
-            data=call.body,
-            headers=headers,
-            allow_redirects=False,  # credentials must never follow a redirect
-            proxy_headers=origin.proxy_headers,
-        )
-        try:
-            status = response.status
-            answer_headers = response.headers
-            length = response.content_length
-            if length == 0:  # Catapult's 201s: nothing to wait for
-                body, complete = b"", True
-            elif length is not None and length <= MAX_BODY_BYTES:
-                content = response.content
-                if content.is_eof():  # all of it arrived with the headers
-                    body, complete = content.read_nowait(), True
+        fast = origin.fast
+        if fast is not None and type(url) is yarl.URL and _fast.available():
+            status, answer_headers, body, complete = await fast.request(
+                call.method, url, headers, call.body
+            )
+        else:
+            # Awaited rather than entered with `async with`: one coroutine
+            # less per request; `release()` below does what leaving would.
+            response = await origin.session.request(
+                call.method,
+                url,
+                data=call.body,
+                headers=headers,
+                allow_redirects=False,  # credentials must never follow a redirect
+                proxy_headers=origin.proxy_headers,
+            )
+            try:
+                status = response.status
+                answer_headers = response.headers
+                # A compressed body's length says nothing of its size once inflated.
+                length = None if "Content-Encoding" in answer_headers else response.content_length
+                if length == 0:  # Catapult's 201s: nothing to wait for
+                    body, complete = b"", True
+                elif length is not None and length <= MAX_BODY_BYTES:
+                    content = response.content
+                    if content.is_eof():  # all of it arrived with the headers
+                        body, complete = content.read_nowait(), True
+                    else:
+                        body, complete = await response.read(), True
                 else:
-                    body, complete = await response.read(), True
-            else:
-                body, complete = await _read_capped(response)
-        finally:
-            response.release()
+                    body, complete = await _read_capped(response)
+            finally:
+                response.release()
     except asyncio.CancelledError:
         # Cancelled by `deadlines` when the timeout passed (and by nobody
         # else meanwhile): the request timed out.
@@ -220,7 +225,9 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
                 observers.abandoned(watch)
             raise
         failure = _timed_out(call, deadlines.seconds, sent=True)
-    except (TimeoutError, aiohttp.ClientError) as exc:
+    except _fast.TransportClosed:
+        failure = ClientClosedError("the SessionPool was closed while a request was under way")
+    except (TimeoutError, aiohttp.ClientError, _fast.FastTransportError) as exc:
         failure = _transport_error(call, exc)
     except RuntimeError:
         if not origin.session.closed:
@@ -407,7 +414,11 @@ def _timed_out(call: Call, seconds: float, *, sent: bool) -> RequestTimeout:
 
 #: Failures before the request left: no connection (to the server or a
 #: proxy), or a proxy that refused to open the tunnel.
-_NOT_SENT: Final = (aiohttp.ClientConnectorError, aiohttp.ClientHttpProxyError)
+_NOT_SENT: Final = (
+    aiohttp.ClientConnectorError,
+    aiohttp.ClientHttpProxyError,
+    _fast.ConnectFailed,
+)
 
 
 def _transport_error(call: Call, exc: Exception) -> TransportError:
@@ -418,7 +429,7 @@ def _transport_error(call: Call, exc: Exception) -> TransportError:
             provider=call.dialect.name,
             method=call.method,
             url=call.url,
-            request_sent=not isinstance(exc, aiohttp.ConnectionTimeoutError),
+            request_sent=not isinstance(exc, aiohttp.ConnectionTimeoutError | _fast.ConnectTimeout),
         )
     return TransportError(
         f"{call.dialect.name}: {call.method} {call.url} failed: {type(exc).__name__}: {exc}",

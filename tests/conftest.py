@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -10,7 +11,7 @@ from aiohttp import ClientResponse
 from aioresponses import aioresponses
 from aioresponses import core as aioresponses_core
 
-from conferencing import SessionPool
+from conferencing import SessionPool, _fast
 
 
 class _SentWriter:
@@ -25,6 +26,18 @@ class _CompatResponse(ClientResponse):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("stream_writer", _SentWriter())
         super().__init__(*args, **kwargs)
+
+
+#: `CONFERENCING_TEST_TRANSPORT=aiohttp` runs every test on aiohttp's public path
+#: (CI's second run does), so the same tests cover both transports.
+_PUBLIC_PATH_ONLY = os.environ.get("CONFERENCING_TEST_TRANSPORT") == "aiohttp"
+
+
+@pytest.fixture(autouse=True)
+def _transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep requests off the lean transport when the run asks for aiohttp's path only."""
+    if _PUBLIC_PATH_ONLY:
+        monkeypatch.setattr(_fast, "available", lambda: False)
 
 
 @pytest.fixture

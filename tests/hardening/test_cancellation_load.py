@@ -207,6 +207,8 @@ async def peak_connections(pool: SessionPool, stop: asyncio.Event, peak: list[in
             connector = origin.session.connector
             if isinstance(connector, aiohttp.TCPConnector):
                 peak[0] = max(peak[0], len(connector._acquired))
+            if origin.fast is not None:  # the lean transport's own connections
+                peak[0] = max(peak[0], origin.fast.in_use)
         await asyncio.sleep(0.001)
 
 
