@@ -427,7 +427,11 @@ class RedisStore:
 
     def __repr__(self) -> str:
         """Where the store is (its password hidden) and what it does while Redis is away."""
-        return f"<RedisStore {self._name} when_unavailable={self._when!r}>"
+        # Defaults for a store whose __init__ failed: tracebacks rendered with
+        # their locals (Sentry, pytest --showlocals) show it too.
+        name = getattr(self, "_name", "<no usable URL>")
+        when = getattr(self, "_when", None)
+        return f"<RedisStore {name} when_unavailable={when!r}>"
 
     @property
     def url(self) -> str:

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import time
+import traceback
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -115,6 +116,20 @@ def test_an_unusable_url_is_refused_without_its_password() -> None:
         RedisStore("http://:hunter2-secret@127.0.0.1:6379/0")
     assert "hunter2-secret" not in str(caught.value)
     assert "***" in str(caught.value)
+
+
+def with_locals(error: BaseException) -> str:
+    """`error`'s traceback as a renderer of local variables shows it (Sentry, --showlocals)."""
+    rendered = traceback.TracebackException.from_exception(error, capture_locals=True)
+    return "".join(rendered.format())
+
+
+def test_a_store_whose_constructor_failed_still_has_a_repr() -> None:
+    """A store half built by a refused option has a repr, so tracebacks with locals render."""
+    with pytest.raises(ConfigurationError) as caught:
+        RedisStore("redis://127.0.0.1:1/0", margin=-1)
+    assert "margin must be" in with_locals(caught.value)
+    assert repr(RedisStore.__new__(RedisStore)).startswith("<RedisStore ")
 
 
 # --- the password -----------------------------------------------------------------
