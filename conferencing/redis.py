@@ -83,11 +83,10 @@ import hashlib
 import logging
 import math
 import time
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Final, Literal, Self, TypeVar
-
-import yarl
 
 from ._errors import (
     ClientClosedError,
@@ -100,6 +99,7 @@ from ._receive import Deduplicator
 
 try:
     import redis.asyncio as aioredis
+    import redis.asyncio.connection as redis_connection
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
     from redis.exceptions import NoScriptError, RedisError
@@ -144,20 +144,73 @@ return slot - now
 _RESERVE_SHA: Final = hashlib.sha1(_RESERVE.encode(), usedforsecurity=False).hexdigest()
 
 _WHEN_UNAVAILABLE: Final = ("fail", "local")
+_SCHEMES: Final = ("redis://", "rediss://", "unix://")
+#: How redis-py reads the query parameters it knows (the others it passes on as strings).
+_QUERY_PARSERS: Final[dict[str, Callable[[str], object]]] = getattr(
+    redis_connection, "URL_QUERY_ARGUMENT_PARSERS", {}
+)
 _NOT_SENT: Final = "the request was not sent"
 
 
-def _safe_url(url: str) -> str:
-    """`url` with its password (in the user part or the query) replaced by ``***``."""
+#: How a URL is named when nothing of it can be shown safely.
+_UNPARSABLE: Final = "<an unparsable Redis URL>"
+_ENCODE: Final = "a password must be %-encoded: urllib.parse.quote(password, safe='')"
+
+
+class _Url:
+    """The URL a store was given, behind a repr that shows none of it.
+
+    Tracebacks rendered with their local variables (Sentry, pytest
+    --showlocals) would show the password of a URL held in a plain local.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return "<a Redis URL>"
+
+
+def _examine(url: str) -> tuple[str, str | None]:
+    """`url` as shown (any user part as ``***``), and what makes it unusable, if anything.
+
+    Neither holds any of the user part (a lone user may be a password, as in
+    ``redis://SECRET@host``), nor a parser's words: a password with a '#',
+    '/' or '?' left unencoded reads as a port, a path, a query or a fragment
+    (``redis://:pa#ss@host`` has the port "pa").
+    """
     try:
-        parsed = yarl.URL(url)
-    except (TypeError, ValueError):
-        return "<an unparsable Redis URL>"
-    if parsed.password is not None:
-        parsed = parsed.with_password("***")
-    if "password" in parsed.query:
-        parsed = parsed.update_query(password="***")  # noqa: S106 - hiding it, not setting it
-    return str(parsed)
+        parts = urllib.parse.urlparse(url)
+    except ValueError:
+        return _UNPARSABLE, f"its host cannot be read ({_ENCODE})"
+    _, at, host = parts.netloc.rpartition("@")
+    query = parts.query.split("&") if parts.query else []
+    after_host = [parts.path, parts.params, parts.fragment]
+    after_host += [piece for piece in query if not piece.startswith("password=")]
+    if any("@" in text for text in after_host):
+        return f"{parts.scheme}://...", f"it has an '@' after its host: {_ENCODE}"
+    shown = f"{parts.scheme}://{'***@' if at else ''}{host}{parts.path}"
+    if parts.params:
+        shown += f";{parts.params}"
+    if query:
+        hidden = ("password=***" if piece.startswith("password=") else piece for piece in query)
+        shown += "?" + "&".join(hidden)
+    if not url.startswith(_SCHEMES):
+        return shown, "its scheme must be redis://, rediss:// or unix://"
+    try:
+        parts.port  # noqa: B018 - read for its ValueError
+    except ValueError:
+        return shown, "its port must be a number from 0 to 65535"
+    for name, values in urllib.parse.parse_qs(parts.query).items():
+        parse = _QUERY_PARSERS.get(name)
+        try:
+            if parse is not None:
+                parse(values[0])
+        except (TypeError, ValueError):
+            return shown, f"its query parameter {name} has an unusable value"
+    return shown, None
 
 
 def _hashed(text: str) -> str:
@@ -254,13 +307,23 @@ class _Health:
 
 
 def _secrets(url: str) -> tuple[str, ...]:
-    """The passwords `url` holds, to keep them out of anything this module says."""
+    """What in `url` may be a credential, to keep it out of anything this module says.
+
+    The password (as written and decoded), the whole user part, a lone user
+    (which may be a password: ``redis://SECRET@host``), the query's passwords.
+    """
     try:
-        parsed = yarl.URL(url)
-    except (TypeError, ValueError):
+        parts = urllib.parse.urlparse(url)
+    except ValueError:
         return ()
-    found = [parsed.password, *parsed.query.getall("password", ())]
-    return tuple(secret for secret in found if secret)
+    userinfo = parts.netloc.rpartition("@")[0]
+    user, colon, password = userinfo.partition(":")
+    found = [userinfo, password, urllib.parse.unquote(password)]
+    if not colon:
+        found += [user, urllib.parse.unquote(user)]
+    found += urllib.parse.parse_qs(parts.query).get("password", [])
+    # The longest first: a secret holding another is replaced whole.
+    return tuple(sorted({secret for secret in found if secret}, key=len, reverse=True))
 
 
 def _describe(exc: BaseException, secrets: tuple[str, ...]) -> str:
@@ -336,8 +399,9 @@ class RedisStore:
 
     Args:
         url: The server, as redis-py takes it: ``redis://[[user]:password@]host[:port][/db]``,
-            ``rediss://`` for TLS, ``unix:///path/to/socket``. Its password
-            never appears in a repr, a log line or an error.
+            ``rediss://`` for TLS, ``unix:///path/to/socket``, with a password
+            %-encoded (`urllib.parse.quote(password, safe="")`). Its user part
+            never appears in a repr, a log line or an error: it shows as ``***@``.
         when_unavailable: What a request (or event claim) does while Redis is
             away: ``"fail"`` raises `StoreUnavailableError` and sends nothing;
             ``"local"`` paces (and de-duplicates) in this process alone.
@@ -371,12 +435,14 @@ class RedisStore:
         max_connections: int = 16,
     ) -> None:
         """Check the options and prepare the connections (made on first use)."""
-        given_url: object = url
-        if not isinstance(given_url, str):
+        # No local variable holds the URL itself (see `_Url`), and nothing
+        # raised here carries redis-py's error: its words may quote the password.
+        target = _Url(url)
+        del url
+        if not isinstance(target.text, str):
             raise ConfigurationError(
-                f"url must be a redis:// URL string, got {type(given_url).__name__}"
+                f"url must be a redis:// URL string, got {type(target.text).__name__}"
             )
-        name = _safe_url(url)
         if when_unavailable not in _WHEN_UNAVAILABLE:
             raise ConfigurationError(
                 f'when_unavailable must be "fail" or "local", got {when_unavailable!r}'
@@ -399,27 +465,30 @@ class RedisStore:
         self._retry_interval = _seconds("retry_interval", retry_interval)
         self._margin = _seconds("margin", margin, zero=True)
         self._event_ttl_ms = math.ceil(_seconds("event_ttl", event_ttl) * 1000)
-        try:
-            self._client: aioredis.Redis = aioredis.Redis.from_url(
-                url,
-                socket_connect_timeout=connect,
-                socket_timeout=answer,
-                # redis-py retries three times with backoff by default: a Redis
-                # that is away would hold every request for seconds. Away is
-                # this store's business, once (see `_Health`).
-                retry=Retry(NoBackoff(), 0),
-                max_connections=max_connections,
-            )
-        except (ValueError, TypeError) as exc:
-            message = _describe(exc, (url, *_secrets(url)))
-            raise ConfigurationError(f"Redis URL {name} is not usable: {message}") from None
+        name, problem = _examine(target.text)
+        if problem is None:
+            try:
+                self._client: aioredis.Redis = aioredis.Redis.from_url(
+                    target.text,
+                    socket_connect_timeout=connect,
+                    socket_timeout=answer,
+                    # redis-py retries three times with backoff by default: a Redis
+                    # that is away would hold every request for seconds. Away is
+                    # this store's business, once (see `_Health`).
+                    retry=Retry(NoBackoff(), 0),
+                    max_connections=max_connections,
+                )
+            except (ValueError, TypeError):
+                problem = "redis-py cannot use its options"
+        if problem is not None:
+            raise ConfigurationError(f"Redis URL {name} is not usable: {problem}")
         self._name = name
         self._when = when_unavailable
         self._namespace = namespace
         # A command that connects and then waits for its answer; beyond that, Redis is away.
         self._bound = connect + answer
         self._gate = asyncio.Semaphore(max_connections)
-        self._secrets = _secrets(url)
+        self._secrets = _secrets(target.text)
         self._health = _Health(name, self._secrets, when_unavailable, self._retry_interval)
         self._local_ids: Deduplicator | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -435,7 +504,7 @@ class RedisStore:
 
     @property
     def url(self) -> str:
-        """The server's URL, its password replaced by ``***``."""
+        """The server's URL, its user part (user and password) replaced by ``***``."""
         return self._name
 
     @property

@@ -132,6 +132,66 @@ def test_a_store_whose_constructor_failed_still_has_a_repr() -> None:
     assert repr(RedisStore.__new__(RedisStore)).startswith("<RedisStore ")
 
 
+#: URLs whose password holds a '#', '/' or '?' left unencoded: part of it reads as a port, a
+#: path, a query or a fragment (the last three redis-py would take, connecting elsewhere).
+UNENCODED = (
+    "redis://:hunter2#HASH-SECRET@127.0.0.1:6379/0",
+    "redis://:hunter2/SLASH-SECRET@127.0.0.1:6379/0",
+    "redis://:hunter2?QMARK-SECRET@127.0.0.1:6379/0",
+    "redis://:6379/PATH-SECRET@127.0.0.1:6379/0",
+    "redis://:6379?x=QUERY-SECRET@127.0.0.1:6379/0",
+    "redis://:6379#FRAGMENT-SECRET@127.0.0.1:6379/0",
+)
+
+
+@pytest.mark.parametrize("case", range(len(UNENCODED)))
+def test_a_password_left_unencoded_is_refused_showing_none_of_it(case: int) -> None:
+    """A '#', '/' or '?' unencoded in a password: refused, saying to %-encode it, none shown."""
+    # The URL is indexed, not held in a local: the rendering with locals covers ours alone.
+    with pytest.raises(ConfigurationError, match="must be %-encoded") as caught:
+        RedisStore(UNENCODED[case])
+    shown = [str(caught.value), with_locals(caught.value)]
+    assert not any(part in text for text in shown for part in ("hunter2", "SECRET")), shown
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None
+
+
+#: URLs unusable in one part each, with a password; the part the message names.
+UNUSABLE = (
+    ("http://:PART-SECRET@127.0.0.1:6379/0", "its scheme"),
+    ("redis://:PART-SECRET@127.0.0.1:99999/0", "its port"),
+    ("redis://:PART-SECRET@127.0.0.1:6379/0?socket_timeout=soon", "socket_timeout"),
+)
+
+
+@pytest.mark.parametrize("case", range(len(UNUSABLE)))
+def test_an_unusable_url_names_the_part_and_none_of_its_user_part(case: int) -> None:
+    """The message names the unusable part, never redis-py's words nor the user part."""
+    with pytest.raises(ConfigurationError, match=UNUSABLE[case][1]) as caught:
+        RedisStore(UNUSABLE[case][0])
+    shown = [str(caught.value), with_locals(caught.value)]
+    assert not any("PART-SECRET" in text for text in shown), shown
+    assert "***@127.0.0.1" in str(caught.value)
+    assert "cast" not in str(caught.value)
+    assert "Invalid value" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "userinfo", ["USERINFO-SECRET", "alice:PASS-SECRET", "SAME-SECRET:SAME-SECRET", ":PASS-SECRET"]
+)
+async def test_any_user_part_is_masked_entirely(
+    userinfo: str, warnings_: pytest.LogCaptureFixture
+) -> None:
+    """A user, a password or both (a lone user may be a password) show as ``***@``."""
+    port = free_port()
+    async with RedisStore(f"redis://{userinfo}@127.0.0.1:{port}/0") as store:
+        with pytest.raises(StoreUnavailableError) as caught:
+            await store.claim("evt-1")
+        shown = [repr(store), store.url, str(caught.value), caught.value.store, warnings_.text]
+    assert f"redis://***@127.0.0.1:{port}/0" == store.url
+    assert not any(secret in text for text in shown for secret in ("SECRET", "alice")), shown
+
+
 # --- the password -----------------------------------------------------------------
 
 
