@@ -242,13 +242,10 @@ _AWAY: Final = _Away()
 class _Health:
     """Whether Redis answers; while it does not, when to ask it again, one question at a time."""
 
-    __slots__ = ("_away_since", "_interval", "_name", "_probing", "_retry_at", "_secrets", "_when")
+    __slots__ = ("_away_since", "_interval", "_name", "_probing", "_retry_at", "_when")
 
-    def __init__(
-        self, name: str, secrets: tuple[str, ...], when_unavailable: str, retry_interval: float
-    ) -> None:
+    def __init__(self, name: str, when_unavailable: str, retry_interval: float) -> None:
         self._name = name
-        self._secrets = secrets
         self._when = when_unavailable
         self._interval = retry_interval
         self._away_since: float | None = None
@@ -280,7 +277,8 @@ class _Health:
                 away_for,
             )
 
-    def failed(self, exc: BaseException) -> None:
+    def failed(self, failure: str) -> None:
+        """Redis did not answer: `failure` says how (its password already replaced)."""
         self._probing = False
         now = time.monotonic()
         self._retry_at = now + self._interval
@@ -296,7 +294,7 @@ class _Health:
         _log.warning(
             "Redis at %s is unavailable (%s): %s until it answers (asked again every %g s)",
             self._name,
-            _describe(exc, self._secrets),
+            failure,
             then,
             self._interval,
         )
@@ -489,7 +487,7 @@ class RedisStore:
         self._bound = connect + answer
         self._gate = asyncio.Semaphore(max_connections)
         self._secrets = _secrets(target.text)
-        self._health = _Health(name, self._secrets, when_unavailable, self._retry_interval)
+        self._health = _Health(name, when_unavailable, self._retry_interval)
         self._local_ids: Deduplicator | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
@@ -553,7 +551,11 @@ class RedisStore:
             async with asyncio.timeout(self._bound):
                 await self._client.ping()
         except _AWAY_ERRORS as exc:
-            raise self._unavailable(exc, "did not answer", "PING failed") from exc
+            failure = _describe(exc, self._secrets)
+        else:
+            return
+        # Raised outside the `except` clause, so that nothing is chained (see `_away`).
+        raise self._unavailable(failure, "PING failed") from None
 
     async def _ask(
         self, command: Callable[[aioredis.Redis], Awaitable[_T]], outcome: str
@@ -573,28 +575,36 @@ class RedisStore:
                 async with asyncio.timeout(self._bound):
                     answer = await command(self._client)
             except _AWAY_ERRORS as exc:
-                health.failed(exc)
-                return self._away(exc, outcome)
+                failure = _describe(exc, self._secrets)
             except BaseException:
                 health.abandoned()
                 raise
-            health.answered()
-            return answer
+            else:
+                health.answered()
+                return answer
+            health.failed(failure)
+            return self._away(failure, outcome)
 
-    def _away(self, exc: BaseException | None, outcome: str) -> _Away:
+    def _away(self, failure: str | None, outcome: str) -> _Away:
+        """Redis is away (`failure` says why, when it was just asked): pace locally, or raise.
+
+        Raised outside any `except` clause and `from None`, so that redis-py's
+        error is neither `__cause__` nor `__context__`: one of its frames holds
+        the password in a local variable (`auth_args`), and tracebacks rendered
+        with their locals (Sentry, pytest --showlocals) would show it. Its type
+        and message are in ours, as the aiohttp send path does.
+        """
         if self._when == "local":
             return _AWAY
-        if exc is None:
-            wait = f"is away (asked again every {self._retry_interval:g} s)"
-            raise self._unavailable(None, wait, outcome)
-        raise self._unavailable(exc, "did not answer", outcome) from exc
+        raise self._unavailable(failure, outcome) from None
 
-    def _unavailable(
-        self, exc: BaseException | None, what: str, outcome: str
-    ) -> StoreUnavailableError:
-        why = "" if exc is None else f" ({_describe(exc, self._secrets)})"
+    def _unavailable(self, failure: str | None, outcome: str) -> StoreUnavailableError:
+        if failure is None:
+            what = f"is away (asked again every {self._retry_interval:g} s)"
+        else:
+            what = f"did not answer ({failure})"
         return StoreUnavailableError(
-            f"Redis at {self._name} {what}{why}: {outcome}", store=self._name, request_sent=False
+            f"Redis at {self._name} {what}: {outcome}", store=self._name, request_sent=False
         )
 
     def _check_loop(self) -> None:

@@ -223,6 +223,46 @@ async def test_a_password_never_shows_in_reprs_errors_or_logs(
     assert "AuthenticationError" in str(caught.value)
 
 
+#: A password the guarded server refuses, and where a URL may hold it.
+REFUSED_PASSWORD = "refused-pass-23"
+PASSWORD_PLACES = (
+    "redis://:refused-pass-23@127.0.0.1:{port}/0",
+    "redis://127.0.0.1:{port}/0?password=refused-pass-23",
+)
+
+
+async def failure(store: RedisStore, path: str) -> StoreUnavailableError:
+    """What one of the store's ways to fail raises."""
+    with pytest.raises(StoreUnavailableError) as caught:
+        if path == "ping":
+            await store.ping()
+        elif path == "claim":
+            await store.claim("evt-1")
+        else:
+            await store.limiter("origin account conferences", RateLimit(10)).acquire()
+    return caught.value
+
+
+@pytest.mark.parametrize("path", ["ping", "claim", "acquire"])
+@pytest.mark.parametrize("place", range(len(PASSWORD_PLACES)))
+@pytest.mark.parametrize("listening", [True, False], ids=["wrong password", "refused connection"])
+async def test_errors_chain_nothing_and_show_no_password_with_their_locals(
+    guarded_server: RedisServer, path: str, place: int, listening: bool
+) -> None:
+    """No redis-py error is chained (one of its frames holds the password): locals show none."""
+    # No local here holds the password: the rendering covers this frame too.
+    port = guarded_server.port if listening else free_port()
+    async with RedisStore(PASSWORD_PLACES[place].format(port=port)) as store:
+        error = await failure(store, path)
+        again = await failure(store, path)  # Redis is now known to be away
+    for raised in (error, again):
+        assert REFUSED_PASSWORD not in with_locals(raised)
+        assert raised.__cause__ is None
+        assert raised.__context__ is None
+        assert raised.__suppress_context__
+    assert ("AuthenticationError" if listening else "ConnectionError") in str(error)
+
+
 async def test_the_right_password_is_used(guarded_server: RedisServer, namespace: str) -> None:
     """With the server's password in the URL, claims go through."""
     async with RedisStore(guarded_server.url, namespace=namespace) as store:
