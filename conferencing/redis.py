@@ -70,6 +70,13 @@ first found away, and one INFO line when it answers again. While it is
 away, one question every `retry_interval` seconds checks whether it is back;
 the others do not wait for Redis meanwhile.
 
+Only a connection that fails or an answer that does not come is Redis
+away. A Redis that answers with an error (a key of another type in the
+namespace, an ACL that forbids a command, a read-only replica, a full
+`maxmemory`) is up: that one call raises `conferencing.ConfigurationError`
+(nothing sent, nothing handed on), in either mode, and every other bucket
+and claim goes on through Redis.
+
 Keys are ``<namespace>:rate:<hash>`` and ``<namespace>:event:<hash>``:
 SHA-256 of the bucket name or event id, so no credential, account id or
 provider data is stored in Redis in the clear. Every key expires: a bucket
@@ -102,7 +109,9 @@ try:
     import redis.asyncio.connection as redis_connection
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import NoScriptError, RedisError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError(
         "conferencing.redis needs the redis package: pip install 'conferencing[redis]'"
@@ -113,10 +122,12 @@ __all__ = ["RedisStore"]
 _log: Final = logging.getLogger("conferencing")
 _T = TypeVar("_T")
 
-#: What Redis being away looks like: redis-py's errors (connection refused,
-#: timeouts, authentication, a server still loading, an error answer), the
-#: socket's, and the outer bound's `TimeoutError`.
-_AWAY_ERRORS: Final = (RedisError, OSError, TimeoutError)
+#: What Redis being away looks like: redis-py's connection errors (refused,
+#: reset, authentication, a server still loading) and timeouts, the socket's
+#: errors, and the outer bound's `TimeoutError`. Any other `RedisError` (an
+#: error answer: WRONGTYPE, NOPERM, READONLY, OOM...) is one command's, not
+#: an outage: Redis answered (see `RedisStore._refused`).
+_AWAY_ERRORS: Final = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
 
 #: The GCRA reservation. KEYS[1]: the bucket. ARGV[1]: microseconds between
 #: two requests; ARGV[2]: how far ahead a slot may be booked, in µs.
@@ -357,6 +368,7 @@ class _SharedBucket:
 
         Raises:
             StoreUnavailableError: Redis is away and the store fails closed; nothing was sent.
+            ConfigurationError: Redis answered with an error; nothing was sent.
         """
         wait = await self._book()
         if wait is None:
@@ -527,6 +539,7 @@ class RedisStore:
 
         Raises:
             StoreUnavailableError: Redis is away and the store fails closed.
+            ConfigurationError: Redis answered with an error (the event is not handed on).
         """
         key = f"{self._namespace}:event:{_hashed(event_id)}"
         ttl = self._event_ttl_ms
@@ -546,15 +559,19 @@ class RedisStore:
 
         Raises:
             StoreUnavailableError: it does not (whatever `when_unavailable` says).
+            ConfigurationError: it answers with an error (an ACL that forbids PING).
         """
         try:
             async with asyncio.timeout(self._bound):
                 await self._client.ping()
-        except _AWAY_ERRORS as exc:
+        except (*_AWAY_ERRORS, RedisError) as exc:
+            away = isinstance(exc, _AWAY_ERRORS)
             failure = _describe(exc, self._secrets)
         else:
             return
         # Raised outside the `except` clause, so that nothing is chained (see `_away`).
+        if not away:
+            raise self._refused(failure, "PING failed") from None
         raise self._unavailable(failure, "PING failed") from None
 
     async def _ask(
@@ -574,7 +591,8 @@ class RedisStore:
             try:
                 async with asyncio.timeout(self._bound):
                     answer = await command(self._client)
-            except _AWAY_ERRORS as exc:
+            except (*_AWAY_ERRORS, RedisError) as exc:
+                away = isinstance(exc, _AWAY_ERRORS)
                 failure = _describe(exc, self._secrets)
             except BaseException:
                 health.abandoned()
@@ -582,6 +600,10 @@ class RedisStore:
             else:
                 health.answered()
                 return answer
+            if not away:
+                # Redis answered, with an error: it is up, and the fault is this command's.
+                health.answered()
+                raise self._refused(failure, outcome) from None
             health.failed(failure)
             return self._away(failure, outcome)
 
@@ -597,6 +619,19 @@ class RedisStore:
         if self._when == "local":
             return _AWAY
         raise self._unavailable(failure, outcome) from None
+
+    def _refused(self, failure: str, outcome: str) -> ConfigurationError:
+        """Redis answered a command with an error: a setting is wrong, not Redis away.
+
+        An option Redis cannot take, a key of another type in this store's
+        namespace, an ACL that forbids a command, a read-only replica, a
+        full `maxmemory`. That one call fails; the store goes on using Redis.
+        """
+        return ConfigurationError(
+            f"Redis at {self._name} answered with an error ({failure}): {outcome}. Redis is "
+            "up: check this store's options, the keys of its namespace and the server's "
+            "settings (ACL, replica, maxmemory)"
+        )
 
     def _unavailable(self, failure: str | None, outcome: str) -> StoreUnavailableError:
         if failure is None:

@@ -381,6 +381,89 @@ async def test_a_restarted_redis_is_sent_the_script_again(
         assert store.available
 
 
+# --- Redis answering with an error ------------------------------------------------------
+
+
+async def spoil_the_bucket(redis_url: str, namespace: str) -> None:
+    """Put a list where the store's one bucket is: Redis answers its script WRONGTYPE."""
+    async with raw(redis_url) as client:
+        (key,) = [key async for key in client.scan_iter(match=f"{namespace}:rate:*")]
+        await client.delete(key)
+        await client.rpush(key, b"another application's")
+
+
+@pytest.mark.parametrize("when_unavailable", ["fail", "local"])
+async def test_an_error_answer_fails_that_call_alone_and_redis_is_not_away(
+    redis_url: str, namespace: str, when_unavailable: str, warnings_: pytest.LogCaptureFixture
+) -> None:
+    """A bucket Redis answers with an error is a ConfigurationError; the others, claims go on."""
+    store = RedisStore(
+        redis_url,
+        namespace=namespace,
+        when_unavailable=when_unavailable,  # type: ignore[arg-type]
+    )
+    async with store:
+        spoiled = store.limiter("origin account-1 conferences", RateLimit(100))
+        healthy = store.limiter("origin account-2 conferences", RateLimit(100))
+        await spoiled.acquire()
+        await spoil_the_bucket(redis_url, namespace)
+        for _ in range(2):
+            with pytest.raises(ConfigurationError, match="WRONGTYPE") as caught:
+                await spoiled.acquire()
+            assert caught.value.__cause__ is None
+            assert caught.value.__context__ is None
+        for _ in range(3):
+            await healthy.acquire()
+        assert await store.claim("evt-1")
+        assert not await store.claim("evt-1")
+        assert store.available
+    assert [] == lines(warnings_, logging.WARNING)
+    async with raw(redis_url) as client:
+        # Paced in Redis (no local fallback): the healthy bucket's key is there.
+        assert 2 == len([key async for key in client.scan_iter(match=f"{namespace}:rate:*")])
+
+
+async def test_a_claim_redis_refuses_is_a_configuration_error(
+    redis_server: RedisServer, namespace: str, warnings_: pytest.LogCaptureFixture
+) -> None:
+    """A user whose ACL forbids SET: each claim is a ConfigurationError (NOPERM), not an outage."""
+    async with raw(redis_server.url) as client:
+        await client.acl_setuser(
+            "no-set",
+            enabled=True,
+            passwords=["+no-set-pass"],
+            keys=["*"],
+            commands=["+@all", "-set"],
+        )
+    url = f"redis://no-set:no-set-pass@127.0.0.1:{redis_server.port}/0"
+    async with RedisStore(url, namespace=namespace) as store:
+        for _ in range(2):
+            with pytest.raises(ConfigurationError, match="NoPermissionError") as caught:
+                await store.claim("evt-1")
+            assert "the event was not handed on" in str(caught.value)
+        await store.ping()
+        assert store.available
+    assert [] == lines(warnings_, logging.WARNING)
+
+
+async def test_a_request_of_a_spoiled_bucket_is_a_configuration_error(
+    redis_url: str, namespace: str, emu: Emulator
+) -> None:
+    """Through a pool: the request is refused with ConfigurationError, unsent, Redis not away."""
+    async with (
+        RedisStore(redis_url, namespace=namespace) as store,
+        SessionPool(rate_store=store) as pool,
+    ):
+        client = telnyx(emu, pool, RateLimit(100))
+        await create(client)
+        await spoil_the_bucket(redis_url, namespace)
+        with pytest.raises(ConfigurationError, match="WRONGTYPE"):
+            await create(client)
+        assert 1 == emu.stats.requests
+        assert store.available
+        assert await store.claim("evt-1")
+
+
 # --- Redis away ------------------------------------------------------------------------
 
 
