@@ -224,7 +224,7 @@ async def test_a_password_never_shows_in_reprs_errors_or_logs(
 
 
 #: A password the guarded server refuses, and where a URL may hold it.
-REFUSED_PASSWORD = "refused-pass-23"
+REFUSED_PASSWORD = "refused-pass-23"  # noqa: S105 - a test server's, refused
 PASSWORD_PLACES = (
     "redis://:refused-pass-23@127.0.0.1:{port}/0",
     "redis://127.0.0.1:{port}/0?password=refused-pass-23",
@@ -233,13 +233,13 @@ PASSWORD_PLACES = (
 
 async def failure(store: RedisStore, path: str) -> StoreUnavailableError:
     """What one of the store's ways to fail raises."""
+    ways = {
+        "ping": store.ping,
+        "claim": lambda: store.claim("evt-1"),
+        "acquire": store.limiter("origin account conferences", RateLimit(10)).acquire,
+    }
     with pytest.raises(StoreUnavailableError) as caught:
-        if path == "ping":
-            await store.ping()
-        elif path == "claim":
-            await store.claim("evt-1")
-        else:
-            await store.limiter("origin account conferences", RateLimit(10)).acquire()
+        await ways[path]()
     return caught.value
 
 
