@@ -38,6 +38,7 @@ _T = TypeVar("_T")
 _USERINFO = re.compile(r"//[^/?#]*@")
 _LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 _MAX_HOST = 253
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 
 def credential(
@@ -145,8 +146,11 @@ def _split_base_url(value: str, *, allow_insecure_http: bool, client: str) -> tu
             f"{client} refuses plain http:// to {host}: credentials would travel "
             "unencrypted; use https, a loopback address, or allow_insecure_http=True"
         )
+    # One spelling per server, so that pacing keys and sessions are shared
+    # by every way of writing it: `HOST.`, `host:443` and `host` are one origin.
+    host = host.removesuffix(".")
     netloc = f"[{host}]" if ":" in host else host
-    if port is not None:
+    if port is not None and port != _DEFAULT_PORTS[parts.scheme]:
         netloc = f"{netloc}:{port}"
     origin = f"{parts.scheme}://{netloc}"
     return origin + parts.path.rstrip("/"), origin

@@ -297,9 +297,18 @@ class FastOrigin:
         self._blocks: dict[int, tuple[Mapping[str, str], bytes]] = {}
 
     async def request(
-        self, method: str, url: yarl.URL, headers: Mapping[str, str], body: bytes | None
+        self,
+        method: str,
+        url: yarl.URL,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        written: list[bool],
     ) -> tuple[int, CIMultiDictProxy[str], bytes, bool]:
-        """Send one request; return its status, headers, body and whether the body was whole."""
+        """Send one request; return its status, headers, body and whether the body was whole.
+
+        `written[0]` is set the moment the request is handed to the
+        connection: until then, a cancellation (a timeout) left nothing sent.
+        """
         if self._closed:
             raise TransportClosed("the pool was closed")
         block = self._blocks.get(id(headers))
@@ -320,6 +329,7 @@ class FastOrigin:
             data = head + b"\r\n"
         connection = await self._connection()
         self._busy.add(connection)
+        written[0] = True
         try:
             answer = await connection.exchange(data)
         except ConnectionBroken:

@@ -14,11 +14,12 @@ ignored: watching a request never fails it.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
@@ -47,12 +48,20 @@ REQUEST_ID_HEADERS: Final = ("X-Request-Id", "Request-Id")
 
 
 def request_id(headers: Mapping[str, str]) -> str | None:
-    """The provider's id of the request an answer with `headers` belongs to, if it sent one."""
+    """The provider's id of the request an answer with `headers` belongs to, if it sent one.
+
+    It comes from the network, so it is kept printable and short: other
+    characters become "?", and it is cut at 128.
+    """
     for name in REQUEST_ID_HEADERS:
         found = headers.get(name)
         if found:
-            return found
+            return "".join(c if " " < c <= "~" else "?" for c in found[:_MAX_REQUEST_ID])
     return None
+
+
+#: The longest request id kept (ids in use are 16 to 64 characters).
+_MAX_REQUEST_ID: Final = 128
 
 
 @attrs.frozen
@@ -109,6 +118,13 @@ class RetryInfo:
 def _callable_or_none(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and not callable(value):
         raise ConfigurationError(f"Hooks {attribute.name} must be callable or None, got {value!r}")
+    if inspect.iscoroutinefunction(value) or inspect.iscoroutinefunction(
+        getattr(value, "__call__", None)  # noqa: B004 - an object with an async __call__
+    ):
+        raise ConfigurationError(
+            f"Hooks {attribute.name} must be a plain function: hooks run inline and are "
+            "never awaited; hand async work to a task or a queue from a plain function"
+        )
 
 
 @attrs.frozen
@@ -140,9 +156,14 @@ class Hooks:
 
 def _call_hook(hook: Callable[[Any], object], info: object) -> None:
     try:
-        hook(info)
+        returned = hook(info)
     except Exception:  # noqa: BLE001 - watching a request never fails it
         _log.exception("a conferencing hook raised; the request goes on (%r)", hook)
+        return
+    if inspect.iscoroutine(returned):
+        # A plain function that returned a coroutine: it would never run.
+        returned.close()
+        _log.error("a conferencing hook returned a coroutine, which is never awaited (%r)", hook)
 
 
 class _Span:
@@ -265,9 +286,16 @@ class _Tracer:
             return None, headers
         parts = urlsplit(call.url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
+        url = call.url
+        if parts.query:
+            # Query values may be a caller's (`extra_query`): only their names are recorded.
+            hidden = "&".join(
+                f"{name}=REDACTED" for name, _ in parse_qsl(parts.query, keep_blank_values=True)
+            )
+            url = f"{url.split('?', 1)[0]}?{hidden}"
         attributes: dict[str, Any] = {
             "http.request.method": call.method,
-            "url.full": call.url,
+            "url.full": url,
             "server.address": parts.hostname or "",
             "server.port": port,
             "conferencing.provider": call.dialect.name,
@@ -277,7 +305,8 @@ class _Tracer:
             attributes["http.request.resend_count"] = call.attempt - 1
         span = self._tracer.start_span(call.method, kind=self._kind, attributes=attributes)
         carrier: dict[str, str] = {}
-        self._inject(carrier, context=self._trace.set_span_in_context(span))
+        if "traceparent" not in headers:  # a caller's own trace context is left as given
+            self._inject(carrier, context=self._trace.set_span_in_context(span))
         if carrier:
             merged = AuthHeaders(headers)  # a copy that still hides the credential
             merged.update(carrier)

@@ -24,7 +24,7 @@ from . import _wire
 from ._errors import ConfigurationError, ValidationError
 from ._pool import check_seconds
 
-__all__ = ["NAMES", "Options", "RequestOptions", "call_options", "with_extras"]
+__all__ = ["NAMES", "Options", "RequestOptions", "call_options", "only_options", "with_extras"]
 
 
 class RequestOptions(TypedDict, total=False):
@@ -54,6 +54,7 @@ _REFUSED_HEADERS: Final = frozenset(
         "content-length",
         "transfer-encoding",
         "connection",
+        "content-encoding",
         # Hop-by-hop headers: they change how the connection itself behaves.
         "keep-alive",
         "proxy-connection",
@@ -105,6 +106,20 @@ def call_options(operation: str, keywords: Mapping[str, object]) -> Options:
         _body(body) or None if body is not None else None,
         _query(query) or None if query is not None else None,
     )
+
+
+def only_options(operation: str, keywords: Mapping[str, object]) -> Options:
+    """As `call_options`, for a method that takes no other keywords: any left is an error.
+
+    Raises:
+        TypeError: a keyword that is not an option (a misspelling), as Python would.
+        ValidationError: an option has the wrong type or would break the request.
+    """
+    options = call_options(operation, keywords)
+    if keywords:
+        name = next(iter(keywords))
+        raise TypeError(f"{operation}() got an unexpected keyword argument {name!r}")
+    return options
 
 
 def _timeout(value: object) -> float | None:
@@ -202,10 +217,17 @@ def _query(value: object) -> dict[str, str]:
     return checked
 
 
+def _folded(name: str) -> str:
+    """A field name without case, `_` or `-`: `callbackUrl` and `callback_url` agree."""
+    return name.replace("_", "").replace("-", "").casefold()
+
+
 @functools.cache
 def _known_fields(cls: type[AttrsInstance], wire_name: Callable[[str], str]) -> frozenset[str]:
-    """The wire names of every field of the request class `cls`, set or not."""
-    return frozenset(wire_name(field.name) for field in attrs.fields(cls))
+    """Every field of the request class `cls`, set or not, by its wire and Python names, folded."""
+    return frozenset(
+        _folded(name) for field in attrs.fields(cls) for name in (field.name, wire_name(field.name))
+    )
 
 
 def with_extras(  # noqa: PLR0917 - one call site, in the send path's order
@@ -229,10 +251,13 @@ def with_extras(  # noqa: PLR0917 - one call site, in the send path's order
                 "use extra_query for parameters",
                 field="extra_body",
             )
-        known = set(payload)
+        # Another spelling of a known field (`callback_url` for Catapult's
+        # `callbackUrl`, `from_` for `from`) is refused too: a provider reading
+        # keys loosely would take it past the field's rule, or silently drop it.
+        known = {_folded(name) for name in payload}
         if attrs.has(type(request)):
             known |= _known_fields(cast("type[AttrsInstance]", type(request)), wire_name)
-        taken = sorted(known.intersection(options.body))
+        taken = sorted(name for name in options.body if _folded(name) in known)
         if taken:
             raise ValidationError(
                 f"extra_body may not set {', '.join(taken)}: a known field of the request "

@@ -7,7 +7,9 @@ import base64
 import collections
 import inspect
 import math
+import socket
 import ssl as _ssl
+import urllib.request
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Final, Literal, Self
@@ -217,9 +219,11 @@ class SessionPool:
         proxy: An `http://` proxy every request goes through; user info in
             its URL (`http://user:pass@proxy:3128`) is sent as
             `Proxy-Authorization` and never shown. Off by default.
-        trust_env: Read proxies from `HTTP_PROXY` / `HTTPS_PROXY` /
-            `NO_PROXY` (and `~/.netrc`), as aiohttp does when asked. Off by
-            default, so that the environment cannot reroute credentials.
+        trust_env: Take the proxy from `HTTP_PROXY` / `HTTPS_PROXY` (user
+            info as `Proxy-Authorization`), except for hosts `NO_PROXY`
+            names. Off by default, so that the environment cannot reroute
+            credentials. `~/.netrc` is never read: every request carries
+            its client's credentials.
         connector_options: More keywords for aiohttp's `TCPConnector`
             (`local_addr`, `family`, `keepalive_timeout`, `force_close`,
             `happy_eyeballs_delay`, `resolver`, ...). The connection limit
@@ -321,40 +325,47 @@ class SessionPool:
             return found
         if self._closed:
             raise ClientClosedError("this SessionPool is closed; create a new one")
-        connector = aiohttp.TCPConnector(
-            **{"ttl_dns_cache": 300, **self._connector_options},
-            limit=self._max_connections,
-            limit_per_host=0,
-            ssl=self._ssl,
-        )
+        proxy, proxy_headers = self._proxy, self._proxy_headers
+        if proxy is None and self._trust_env:
+            proxy, proxy_headers = _environment_proxy(origin)
+        try:
+            connector = aiohttp.TCPConnector(
+                **{"ttl_dns_cache": 300, **self._connector_options},
+                limit=self._max_connections,
+                limit_per_host=0,
+                ssl=self._ssl,
+            )
+        except (TypeError, ValueError, AssertionError) as exc:
+            # Only connector_options can make it fail: their values are aiohttp's to judge.
+            raise ConfigurationError(
+                f"connector_options are not usable: {type(exc).__name__}: {exc}"
+            ) from None
         # The proxy's credentials: an https origin is reached through a
         # CONNECT tunnel, which carries them; a plain http request goes to the
         # proxy itself and carries them in its own headers.
         tunnel_headers = session_headers = None
-        if self._proxy_headers is not None:
+        if proxy_headers is not None:
             if origin.startswith("https:"):
-                tunnel_headers = AuthHeaders(self._proxy_headers)
+                tunnel_headers = AuthHeaders(proxy_headers)
             else:
-                session_headers = AuthHeaders(self._proxy_headers)
+                session_headers = AuthHeaders(proxy_headers)
         session = aiohttp.ClientSession(
             connector=connector,
             timeout=self._session_timeout,
             raise_for_status=False,
             auto_decompress=True,
-            trust_env=self._trust_env,
-            proxy=self._proxy,
+            # The environment is read here (proxies only), never by aiohttp:
+            # its trust_env also reads ~/.netrc, whose credentials would clash
+            # with the ones every request carries.
+            trust_env=False,
+            proxy=proxy,
             headers=session_headers,
             # API calls carry credentials in headers; cookies would only cost
             # time on every request and answer.
             cookie_jar=aiohttp.DummyCookieJar(),
         )
         fast = None
-        if (
-            self._transport == "auto"
-            and self._proxy is None
-            and not self._trust_env
-            and not self._connector_options
-        ):
+        if self._transport == "auto" and proxy is None and not self._connector_options:
             fast = FastOrigin(
                 origin,
                 ssl=self._ssl,
@@ -468,7 +479,38 @@ def _connector_options(given: Mapping[str, Any] | None) -> dict[str, Any]:
                 f"connector_options: aiohttp's TCPConnector takes no {name!r} "
                 f"(aiohttp {aiohttp.__version__})"
             )
+    # aiohttp checks these only when it connects, with a bare TypeError or assert.
+    local_addr = given.get("local_addr")
+    if local_addr is not None and not (
+        isinstance(local_addr, tuple)
+        and len(local_addr) == 2  # noqa: PLR2004 - (host, port)
+        and isinstance(local_addr[0], str)
+        and isinstance(local_addr[1], int)
+    ):
+        raise ConfigurationError(
+            f"connector_options local_addr must be a (host, port) tuple, got {local_addr!r}"
+        )
+    family = given.get("family")
+    if family is not None and family not in {socket.AF_UNSPEC, socket.AF_INET, socket.AF_INET6}:
+        raise ConfigurationError(
+            "connector_options family must be socket.AF_INET, AF_INET6 or AF_UNSPEC, "
+            f"got {family!r}"
+        )
     return dict(given)
+
+
+def _environment_proxy(origin: str) -> tuple[str | None, AuthHeaders | None]:
+    """The proxy `HTTP_PROXY` / `HTTPS_PROXY` name for `origin`, unless `NO_PROXY` exempts it."""
+    parts = urlsplit(origin)
+    found = urllib.request.getproxies_environment().get(parts.scheme)
+    if not found or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None, None
+    try:
+        return _proxy(found)
+    except ConfigurationError as exc:
+        raise ConfigurationError(
+            f"the {parts.scheme.upper()}_PROXY environment variable: {exc}"
+        ) from None
 
 
 def _proxy(url: object) -> tuple[str | None, AuthHeaders | None]:

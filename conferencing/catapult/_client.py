@@ -12,7 +12,7 @@ from attrs import AttrsInstance
 from .. import _rules
 from .._client import BaseClient, credential, json_headers
 from .._observe import Hooks
-from .._options import Options, RequestOptions, call_options
+from .._options import Options, RequestOptions, call_options, only_options
 from .._pages import PageMeta, Pages
 from .._pool import SessionPool
 from .._ratelimit import RateLimit
@@ -248,7 +248,7 @@ class CatapultClient(BaseClient):
             ValidationError: `call_id` cannot stand in a URL path.
             NotFoundError: there is no such call.
         """
-        options = call_options("get_call", given)
+        options = only_options("get_call", given)
         url = self._call_url(call_id)
         return await self._send("GET", url, None, decode_call, options=options, idempotent=True)
 
@@ -288,7 +288,7 @@ class CatapultClient(BaseClient):
             PermissionDeniedError: the call has already ended (`call-invalid-state`).
             APIError, OutcomeUnknownError, TransportError: as for `update_call`.
         """
-        options = call_options("hang_up", given)
+        options = only_options("hang_up", given)
         url = self._call_url(call_id)
         await self._post(url, UpdateCallRequest(state="completed"), options=options)
 
@@ -399,7 +399,7 @@ class CatapultClient(BaseClient):
             ValidationError: `conference_id` cannot stand in a URL path.
             NotFoundError: there is no such conference.
         """
-        options = call_options("get_conference", given)
+        options = only_options("get_conference", given)
         url = self._conference_url(conference_id)
         return await self._send(
             "GET", url, None, decode_conference, options=options, idempotent=True
@@ -436,7 +436,7 @@ class CatapultClient(BaseClient):
             ValidationError: `conference_id` cannot stand in a URL path.
             NotFoundError: there is no such conference.
         """
-        options = call_options("list_members", given)
+        options = only_options("list_members", given)
         url = f"{self._conference_url(conference_id)}/members"
         return await self._send("GET", url, None, decode_members, options=options, idempotent=True)
 
@@ -449,7 +449,7 @@ class CatapultClient(BaseClient):
             ValidationError: an id cannot stand in a URL path.
             NotFoundError: there is no such conference or member.
         """
-        options = call_options("get_member", given)
+        options = only_options("get_member", given)
         url = self._member_url(conference_id, member_id)
         return await self._send("GET", url, None, decode_member, options=options, idempotent=True)
 

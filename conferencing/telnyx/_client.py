@@ -14,7 +14,7 @@ from .. import _rules
 from .._client import BaseClient, credential, json_headers
 from .._errors import ValidationError
 from .._observe import Hooks
-from .._options import Options, RequestOptions, call_options
+from .._options import Options, RequestOptions, call_options, only_options
 from .._pages import PageMeta, Pages
 from .._pool import SessionPool
 from .._ratelimit import RateLimit
@@ -338,7 +338,7 @@ class TelnyxClient(BaseClient):
             ValidationError: `conference_id` cannot stand in a URL path, or `region` is unknown.
             NotFoundError: there is no such conference.
         """
-        options = call_options("get_conference", given)
+        options = only_options("get_conference", given)
         url = self._conference_url(conference_id)
         return await self._get(url, _region_query(region), decode_conference, options=options)
 
@@ -910,7 +910,7 @@ class TelnyxClient(BaseClient):
             ValidationError: an id cannot stand in a URL path.
             NotFoundError: there is no such conference or participant.
         """
-        options = call_options("get_participant", given)
+        options = only_options("get_participant", given)
         url = self._participant_url(conference_id, participant_id)
         return await self._get(url, {}, decode_participant, options=options)
 

@@ -95,12 +95,15 @@ async def test_the_request_on_the_wire_is_what_aiohttp_would_send(serve: ServeFn
         lambda: SessionPool(trust_env=True),
         lambda: SessionPool(connector_options={"force_close": True}),
     ],
-    ids=["asked", "proxy", "trust_env", "connector_options"],
+    ids=["asked", "proxy", "env-proxy", "connector_options"],
 )
 async def test_aiohttps_path_is_kept_wherever_the_lean_transport_would_differ(
-    make_pool: Any,
+    make_pool: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A proxy, the environment, connector options or the switch leave no lean transport."""
+    """A proxy (given or from the environment), connector options or the switch: aiohttp's path."""
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
     async with make_pool() as pool:
         pool._origin("http://127.0.0.1:9")
         assert None is fast_of(pool)
@@ -116,6 +119,17 @@ class _CompatResponse(aiohttp.ClientResponse):
 
 class _SentWriter:
     output_size = 0
+
+
+async def test_trust_env_without_a_proxy_for_the_host_keeps_the_lean_transport(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With trust_env, a host NO_PROXY exempts (or no proxy variable at all) is sent on ours."""
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    async with SessionPool(trust_env=True) as pool:
+        pool._origin("http://127.0.0.1:9")
+        assert None is not fast_of(pool)
 
 
 async def test_aioresponses_started_after_the_pool_still_mocks_every_request(
