@@ -155,6 +155,14 @@ return slot - now
 _RESERVE_SHA: Final = hashlib.sha1(_RESERVE.encode(), usedforsecurity=False).hexdigest()
 
 _WHEN_UNAVAILABLE: Final = ("fail", "local")
+#: The longest time this store gives Redis: an event id's life, a bucket's
+#: period and the interval between two of its requests. Far beyond any
+#: provider's limit or redelivery, and well within what Redis and the script
+#: represent: SET's PX takes milliseconds up to 2**63 - 1 less the clock, and
+#: the script's microseconds, a double in Lua, are exact integers up to 2**53
+#: (the clock, 1.8e15 µs today, plus a period and an interval of 3.2e14 µs each).
+_LONGEST: Final = 10 * 365 * 86_400.0
+_LONGEST_SAID: Final = f"ten years ({_LONGEST:.0f} s)"
 _SCHEMES: Final = ("redis://", "rediss://", "unix://")
 #: How redis-py reads the query parameters it knows (the others it passes on as strings).
 _QUERY_PARSERS: Final[dict[str, Callable[[str], object]]] = getattr(
@@ -228,15 +236,18 @@ def _hashed(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _seconds(what: str, value: object, *, zero: bool = False) -> float:
+def _seconds(what: str, value: object, *, zero: bool = False, most: float = math.inf) -> float:
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
         or not math.isfinite(value)
         or value < 0
         or (value == 0 and not zero)
+        or value > most
     ):
         bound = ">= 0" if zero else "> 0"
+        if most < math.inf:
+            bound += f" and at most {_LONGEST_SAID}"
         raise ConfigurationError(
             f"{what} must be a finite number of seconds {bound}, got {value!r}"
         )
@@ -353,7 +364,15 @@ class _SharedBucket:
         self._key = key
         self._rate = rate
         period = rate.period + margin
-        interval_us = math.ceil(period / rate.requests * 1_000_000)
+        interval = period / rate.requests
+        # Checked before any rounding: an infinite period cannot be rounded.
+        if not (period <= _LONGEST and interval <= _LONGEST):
+            raise ConfigurationError(
+                f"rate_limit {rate} cannot be paced through Redis: its period plus the "
+                f"store's margin ({period:g} s) and the interval between two requests "
+                f"({interval:g} s) must each be at most {_LONGEST_SAID}"
+            )
+        interval_us = math.ceil(interval * 1_000_000)
         horizon_us = max(math.ceil(period * 1_000_000), interval_us)
         self._args = (interval_us, horizon_us)
         # One question to Redis at a time from this process; the rest queue here, in order.
@@ -424,11 +443,14 @@ class RedisStore:
         margin: Seconds added to each limit's period for the jitter between
             here and the provider: `RateLimit(20)` sends at most 20
             requests every 1.05 s by default.
-        event_ttl: Seconds an event id is remembered (a day, like `Deduplicator`).
+        event_ttl: Seconds an event id is remembered (a day, like `Deduplicator`), up
+            to ten years.
         max_connections: Connections to Redis at most, from this process.
 
     Raises:
-        ConfigurationError: an option out of range, or a URL redis-py cannot use.
+        ConfigurationError: an option out of range, or a URL redis-py cannot use. (A
+            `RateLimit` whose period, or interval between two requests, is over ten
+            years is refused by `limiter`, when a pool first paces with it.)
     """
 
     def __init__(
@@ -473,8 +495,8 @@ class RedisStore:
         connect = _seconds("connect_timeout", connect_timeout)
         answer = _seconds("timeout", timeout)
         self._retry_interval = _seconds("retry_interval", retry_interval)
-        self._margin = _seconds("margin", margin, zero=True)
-        self._event_ttl_ms = math.ceil(_seconds("event_ttl", event_ttl) * 1000)
+        self._margin = _seconds("margin", margin, zero=True, most=_LONGEST)
+        self._event_ttl_ms = math.ceil(_seconds("event_ttl", event_ttl, most=_LONGEST) * 1000)
         name, problem = _examine(target.text)
         if problem is None:
             try:
@@ -528,7 +550,12 @@ class RedisStore:
         return not self._health.away
 
     def limiter(self, key: str, rate: RateLimit) -> Limiter:
-        """The bucket `key` (hashed into a key of this store's namespace), paced at `rate`."""
+        """The bucket `key` (hashed into a key of this store's namespace), paced at `rate`.
+
+        Raises:
+            ConfigurationError: `rate`'s period plus `margin`, or its interval between
+                two requests, is over ten years.
+        """
         if not isinstance(rate, RateLimit):
             raise ConfigurationError(f"rate must be a RateLimit, got {rate!r}")
         redis_key = f"{self._namespace}:rate:{_hashed(key)}"

@@ -98,6 +98,7 @@ def test_importing_conferencing_does_not_import_redis() -> None:
         ({"timeout": float("inf")}, "timeout"),
         ({"retry_interval": -1}, "retry_interval"),
         ({"margin": -0.1}, "margin"),
+        ({"margin": 1e12}, "margin"),
         ({"event_ttl": True}, "event_ttl"),
         ({"max_connections": 0}, "max_connections"),
     ],
@@ -108,6 +109,27 @@ def test_options_out_of_range_are_configuration_errors(
     """Each option's rule is checked when the store is built, and the message names it."""
     with pytest.raises(ConfigurationError, match=named):
         RedisStore("redis://127.0.0.1:1/0", **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("event_ttl", [1e17, 2.0**63, 10 * 365 * 86_400 + 1])
+def test_an_event_ttl_redis_cannot_keep_is_refused_when_the_store_is_built(
+    event_ttl: float,
+) -> None:
+    """An event_ttl over ten years (1e17 s Redis refuses) is refused when the store is built."""
+    with pytest.raises(ConfigurationError, match=r"event_ttl must be .* at most ten years"):
+        RedisStore("redis://127.0.0.1:1/0", event_ttl=event_ttl)
+
+
+@pytest.mark.parametrize(
+    "rate", [RateLimit(1, 1e15), RateLimit(1e-9), RateLimit(1, float("inf")), RateLimit(1e-320)]
+)
+async def test_a_rate_the_script_cannot_pace_is_refused_when_its_bucket_is_made(
+    rate: RateLimit,
+) -> None:
+    """A period, or an interval between two requests, beyond ten years: refused, named."""
+    async with RedisStore("redis://127.0.0.1:1/0") as store:
+        with pytest.raises(ConfigurationError, match=r"rate_limit RateLimit\(.*ten years"):
+            store.limiter("origin account conferences", rate)
 
 
 def test_an_unusable_url_is_refused_without_its_password() -> None:
@@ -443,6 +465,29 @@ async def test_a_claim_redis_refuses_is_a_configuration_error(
             assert "the event was not handed on" in str(caught.value)
         await store.ping()
         assert store.available
+    assert [] == lines(warnings_, logging.WARNING)
+
+
+@pytest.mark.parametrize("when_unavailable", ["fail", "local"])
+async def test_a_request_at_a_rate_redis_cannot_pace_is_refused_and_redis_is_not_away(
+    redis_url: str,
+    namespace: str,
+    emu: Emulator,
+    when_unavailable: str,
+    warnings_: pytest.LogCaptureFixture,
+) -> None:
+    """RateLimit(1, 1e15): the request is a ConfigurationError, unsent; the store goes on."""
+    store = RedisStore(
+        redis_url,
+        namespace=namespace,
+        when_unavailable=when_unavailable,  # type: ignore[arg-type]
+    )
+    async with store, SessionPool(rate_store=store) as pool:
+        with pytest.raises(ConfigurationError, match="rate_limit"):
+            await create(telnyx(emu, pool, RateLimit(1, 1e15)))
+        assert 0 == emu.stats.requests
+        assert store.available
+        assert await store.claim("evt-1")
     assert [] == lines(warnings_, logging.WARNING)
 
 
