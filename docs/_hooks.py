@@ -40,6 +40,9 @@ _DIRECTIVE = re.compile(
     re.MULTILINE,
 )
 _HEADING = re.compile(r"^##? (?P<title>.+)$")
+_RAW_FILE = re.compile(
+    r"\]\(https://raw\.githubusercontent\.com/[^/]+/[^/]+/main/(?P<path>[^)\s]+)\)"
+)
 _FENCE = re.compile(r"^(```|~~~)")
 
 
@@ -79,7 +82,9 @@ def _include(match: re.Match[str], page: str) -> str:
         raise PluginError(f"{page}: no file {name!r} in the repository")
     text = path.read_text(encoding="utf-8")
     if match["section"] is not None:
-        text = _section(text, match, page)
+        # The README names its images by absolute URL (it is shown on PyPI);
+        # the site serves them itself (SHARED_FILES) and loads nothing from elsewhere.
+        text = _RAW_FILE.sub(r"](\g<path>)", _section(text, match, page))
     elif path.suffix == ".py":
         text = f"```python\n{text.rstrip()}\n```\n"
     return textwrap.indent(text, match["indent"], lambda line: bool(line.strip()))

@@ -50,6 +50,8 @@ NAV_LABELS = (
     "Errors",
     "Retries and bulk",
     "Events",
+    "In a service",
+    "Many processes",
     "Testing with the emulator",
     "Performance",
     "Security",
@@ -62,6 +64,7 @@ REFERENCE = {
     "conferencing.telnyx": "reference/telnyx",
     "conferencing.catapult": "reference/catapult",
     "conferencing.emulator": "reference/emulator",
+    "conferencing.redis": "reference/redis",
 }
 #: Names of `conferencing` that its page links to instead (they have pages of their own).
 DOCUMENTED_ELSEWHERE = frozenset(
@@ -119,6 +122,12 @@ PAGES = (
         ),
     ),
     Page("performance/", "Performance - conferencing", texts=("req/s",), code=False),
+    Page(
+        "in-a-service/",
+        "In a service - conferencing",
+        texts=("extra_body", "raw_response", "Hooks", "traceparent", 'transport="aiohttp"'),
+    ),
+    Page("reference/redis/", "conferencing.redis - conferencing", texts=("RedisStore",)),
 )
 
 
