@@ -15,12 +15,13 @@ or later (its scripts read the server's clock).
 
 How the pace is shared
 ----------------------
-Each bucket (origin, account, endpoint family) is one Redis key holding a
+Each bucket (origin, account, endpoint family) is one Redis hash holding a
 GCRA "theoretical arrival time" (TAT): the moment the bucket's next request
-may leave. A request runs one server-side script, atomically: it reads the
-server's clock (`TIME`), takes the later of TAT and now as its own slot,
-moves TAT one interval past that slot, and answers how long to wait for the
-slot. The client sleeps that long and sends. So every request costs one
+may leave, and the rate it is paced at. A request runs one server-side
+script, atomically: it reads the server's clock (`TIME`), checks the rate,
+takes the later of TAT and now as its own slot, moves TAT one interval past
+that slot, and answers how long to wait for the slot. The client sleeps
+that long and sends. So every request costs one
 round trip, waiters are served in the order they reserved, and no two
 processes ever compare their own clocks: the slot is measured on Redis's.
 
@@ -33,6 +34,14 @@ prompt 21st puts 21 requests in one of its 20-per-second windows: a 429
 against an emulator counting any second's requests). The margin (50 ms by
 default) is how much more one request may be delayed than another on its
 way without that happening; it costs 5 % of a 1 s limit's throughput.
+
+The rate is the client's `RateLimit` and the store's `margin`, recorded by
+the first request of a bucket that is not live (its key expired or never
+set). A client asking the live bucket for another rate is refused with
+`conferencing.ConfigurationError` naming both, and books nothing: two
+processes pacing one account at 20/s and 200/s (a stale deploy) would
+together send up to 220 requests a second, and the 20/s one would meet the
+429s. Within one pool, `SessionPool.pace` refuses the same mistake.
 
 A reservation is refused when it would fall more than one `period + margin`
 ahead (the answer then says when to ask again): a run that is cancelled
@@ -48,7 +57,7 @@ waiters must poll, and wake together to find one slot between them;
 only, with a fixed 30 s expiry (a bucket slower than one request every
 30 s forgets its pace), no bound on how far ahead it books, and a
 comparison of Redis's clock with the local one. The script here is
-sixteen lines.
+twenty lines.
 
 When Redis does not answer
 --------------------------
@@ -129,17 +138,24 @@ _T = TypeVar("_T")
 #: an outage: Redis answered (see `RedisStore._refused`).
 _AWAY_ERRORS: Final = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
 
-#: The GCRA reservation. KEYS[1]: the bucket. ARGV[1]: microseconds between
-#: two requests; ARGV[2]: how far ahead a slot may be booked, in µs.
-#: Answers the µs to wait for the slot booked (>= 0), or, when the next
-#: free slot lies beyond the horizon, minus the µs until asking again (< 0).
-#: Microseconds since the epoch fit a Lua number (a double) exactly.
+#: The GCRA reservation. KEYS[1]: the bucket, a hash of its next free slot
+#: (`slot`) and its rate (`rate`). ARGV[1]: microseconds between two
+#: requests; ARGV[2]: how far ahead a slot may be booked, in µs; ARGV[3]: the
+#: rate, as this client paces it. Answers the µs to wait for the slot booked
+#: (>= 0); when the next free slot lies beyond the horizon, minus the µs until
+#: asking again (< 0); when the live bucket was booked at another rate, that
+#: rate ({rate}), and books nothing. Microseconds since the epoch fit a Lua
+#: number (a double) exactly.
 _RESERVE: Final = """\
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local interval = tonumber(ARGV[1])
 local horizon = tonumber(ARGV[2])
-local slot = tonumber(redis.call('GET', KEYS[1]))
+local held = redis.call('HMGET', KEYS[1], 'slot', 'rate')
+if held[2] and held[2] ~= ARGV[3] then
+  return {held[2]}
+end
+local slot = tonumber(held[1])
 if slot == nil or slot < now then
   slot = now
 end
@@ -147,9 +163,9 @@ if slot - now > horizon then
   return now + horizon - slot
 end
 local next_slot = slot + interval
+redis.call('HSET', KEYS[1], 'slot', string.format('%d', next_slot), 'rate', ARGV[3])
 -- The key outlives its pace by a second: an expired key and an idle one mean the same.
-redis.call('SET', KEYS[1], string.format('%d', next_slot), 'PX',
-  math.ceil((next_slot - now) / 1000) + 1000)
+redis.call('PEXPIRE', KEYS[1], string.format('%d', math.ceil((next_slot - now) / 1000) + 1000))
 return slot - now
 """
 _RESERVE_SHA: Final = hashlib.sha1(_RESERVE.encode(), usedforsecurity=False).hexdigest()
@@ -357,7 +373,7 @@ def _describe(exc: BaseException, secrets: tuple[str, ...]) -> str:
 class _SharedBucket:
     """One bucket whose slots are booked in Redis (see the module's docstring)."""
 
-    __slots__ = ("_args", "_key", "_local", "_lock", "_rate", "_store")
+    __slots__ = ("_args", "_key", "_local", "_lock", "_rate", "_said", "_store")
 
     def __init__(self, store: RedisStore, key: str, rate: RateLimit, margin: float) -> None:
         self._store = store
@@ -374,7 +390,13 @@ class _SharedBucket:
             )
         interval_us = math.ceil(interval * 1_000_000)
         horizon_us = max(math.ceil(period * 1_000_000), interval_us)
-        self._args = (interval_us, horizon_us)
+        # Recorded with the bucket and compared as text: equal rates, written
+        # alike (RateLimit(20) is RateLimit(20.0)), give equal texts.
+        self._said = (
+            f"RateLimit(requests={float(rate.requests)!r}, period={float(rate.period)!r}), "
+            f"margin {margin!r} s"
+        )
+        self._args = (interval_us, horizon_us, self._said)
         # One question to Redis at a time from this process; the rest queue here, in order.
         self._lock = asyncio.Lock()
         self._local: Limiter | None = None
@@ -405,18 +427,35 @@ class _SharedBucket:
                 answer = await store._ask(self._reserve, _NOT_SENT)  # noqa: SLF001 - its store
                 if isinstance(answer, _Away):
                     return None
+                if isinstance(answer, str):
+                    raise self._another_rate(answer)
                 if answer >= 0:
                     return answer / 1_000_000
                 # Every slot within the horizon is booked: ask again when one is not.
                 await asyncio.sleep(-answer / 1_000_000)
 
-    async def _reserve(self, client: aioredis.Redis) -> int:
+    async def _reserve(self, client: aioredis.Redis) -> int | str:
+        """The script's answer: µs to wait (or, < 0, to ask again), or the bucket's other rate."""
         try:
             answer = await client.evalsha(_RESERVE_SHA, 1, self._key, *self._args)
         except NoScriptError:
             # A restarted (or flushed) Redis forgot the script: EVAL sends it and caches it.
             answer = await client.eval(_RESERVE, 1, self._key, *self._args)
+        if isinstance(answer, list):
+            (recorded,) = answer
+            text = recorded.decode(errors="replace") if isinstance(recorded, bytes) else recorded
+            return str(text)[:200]
         return int(answer)
+
+    def _another_rate(self, recorded: str) -> ConfigurationError:
+        """The bucket is live in Redis at `recorded`, not at this client's rate."""
+        return ConfigurationError(
+            f"a client (in this process or another) paces this bucket at {recorded} through "
+            f"Redis at {self._store.url}; a client asking for {self._said} would break it. "
+            "Give every client of one account, in every process, the same rate_limit, and "
+            "every RedisStore the same margin (a bucket idle for a second past its pace "
+            "forgets its rate)"
+        )
 
 
 class RedisStore:

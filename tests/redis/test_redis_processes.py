@@ -122,6 +122,37 @@ async def test_four_processes_keep_one_accounts_pace_together(
     )
 
 
+async def test_a_process_pacing_an_account_at_another_rate_sends_nothing(
+    redis_url: str, namespace: str
+) -> None:
+    """A process at 200/s beside one at 20/s (a stale deploy): its requests are all refused."""
+    config: dict[str, Any] = {
+        "mode": "pace",
+        "redis_url": redis_url,
+        "namespace": namespace,
+        "jobs": [{"key": KEY_A, "count": 5}],
+        "warm_key": KEY_C,
+    }
+    async with paced_emulator(RATE) as emu:
+        config["base_url"] = emu.telnyx_url
+        async with workers([{**config, "rate": RATE}, {**config, "rate": 10 * RATE}]) as started:
+            right, stale = started
+            for worker in started:
+                assert {"ready": True} == await worker.said()
+            right.go()
+            first = await right.said()
+            stale.go()  # while the bucket right paces is live in Redis
+            second = await stale.said()
+        arrivals = emu.arrivals()
+        stats = emu.stats
+
+    assert [] == first["jobs"][0]["errors"]
+    assert ["ConfigurationError"] * 5 == second["jobs"][0]["errors"]
+    account_a = hashlib.sha256(KEY_A.encode()).hexdigest()[:16]
+    assert 5 == len([arrival for arrival in arrivals if arrival.account == account_a])
+    assert 0 == stats.rate_limited
+
+
 CALLBACK = {
     "conferenceId": "c-redelivered",
     "conferenceUri": "https://api.catapult.inetwork.com/v1/users/u-1/conferences/c-redelivered",

@@ -363,6 +363,68 @@ async def test_two_stores_keep_one_pace(redis_url: str, namespace: str, emu: Emu
     assert min(gaps) > 1.05 / 50 / 2, gaps
 
 
+async def test_two_stores_pacing_one_bucket_at_two_rates_is_refused(
+    redis_url: str, namespace: str
+) -> None:
+    """Redis keeps a bucket's rate: another rate (or margin) for it is refused, naming both."""
+    async with (
+        RedisStore(redis_url, namespace=namespace) as one,
+        RedisStore(redis_url, namespace=namespace) as two,
+        RedisStore(redis_url, namespace=namespace, margin=0.01) as other_margin,
+    ):
+        key = "origin account conferences"
+        await one.limiter(key, RateLimit(20)).acquire()
+        await two.limiter(key, RateLimit(20.0)).acquire()  # the same rate, written otherwise
+        with pytest.raises(ConfigurationError) as caught:
+            await two.limiter(key, RateLimit(200)).acquire()
+        message = str(caught.value)
+        assert "RateLimit(requests=20.0, period=1.0), margin 0.05 s" in message
+        assert "RateLimit(requests=200.0, period=1.0), margin 0.05 s" in message
+        assert "the same rate_limit" in message
+        with pytest.raises(ConfigurationError, match=r"margin 0\.01 s"):
+            await other_margin.limiter(key, RateLimit(20)).acquire()
+        await one.limiter(key, RateLimit(20)).acquire()  # the first rate goes on
+        assert one.available
+        assert two.available
+
+
+async def test_a_bucket_forgets_its_rate_once_idle(redis_url: str, namespace: str) -> None:
+    """Once a bucket's key expires (a second past its pace), another rate may take it."""
+    async with (
+        RedisStore(redis_url, namespace=namespace, margin=0) as old,
+        RedisStore(redis_url, namespace=namespace, margin=0) as new,
+    ):
+        key = "origin account calls"
+        await old.limiter(key, RateLimit(100)).acquire()
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                await new.limiter(key, RateLimit(50)).acquire()
+            except ConfigurationError:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.1)
+            else:
+                break
+        with pytest.raises(ConfigurationError, match="RateLimit"):
+            await old.limiter(key, RateLimit(100)).acquire()
+
+
+async def test_two_pools_pacing_one_account_at_two_rates_send_one_rate(
+    redis_url: str, namespace: str, emu: Emulator
+) -> None:
+    """Two pools on one store (as a stale deploy): the second rate's requests are refused."""
+    async with (
+        RedisStore(redis_url, namespace=namespace) as store,
+        SessionPool(rate_store=store) as right,
+        SessionPool(rate_store=store) as stale,
+    ):
+        await create(telnyx(emu, right, RateLimit(20)))
+        with pytest.raises(ConfigurationError, match=r"requests=200\.0"):
+            await create(telnyx(emu, stale, RateLimit(200)))
+        await create(telnyx(emu, right, RateLimit(20)))
+    assert 2 == emu.stats.requests
+
+
 async def test_a_slot_is_booked_at_most_a_period_ahead(redis_url: str, namespace: str) -> None:
     """30 waiters at 10/s book about a second ahead at most; cancelling them frees the rest."""
     async with RedisStore(redis_url, namespace=namespace, margin=0) as store:
