@@ -95,12 +95,13 @@ once its pace is idle, an event id after `event_ttl`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import math
 import time
 import urllib.parse
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from types import TracebackType
 from typing import Final, Literal, Self, TypeVar
 
@@ -465,6 +466,10 @@ class RedisStore:
     `WebhookReceiver` as its `dedupe`; close it (``async with`` or
     `aclose`) after them. See the module's docstring for how it works.
 
+    It belongs to the event loop it is first used on (another loop gets
+    `EventLoopError`); when that loop ends (`asyncio.run` returns), the
+    connections close with it, closed or not.
+
     Args:
         url: The server, as redis-py takes it: ``redis://[[user]:password@]host[:port][/db]``,
             ``rediss://`` for TLS, ``unix:///path/to/socket``, with a password
@@ -563,6 +568,10 @@ class RedisStore:
         self._health = _Health(name, when_unavailable, self._retry_interval)
         self._local_ids: Deduplicator | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: Open while the loop that uses the store runs (see `_close_with_loop`).
+        self._keeper: AsyncGenerator[None] | None = None
+        #: Whether the connections were closed, on the loop they belong to.
+        self._released = False
         self._closed = False
 
     def __repr__(self) -> str:
@@ -627,6 +636,7 @@ class RedisStore:
             StoreUnavailableError: it does not (whatever `when_unavailable` says).
             ConfigurationError: it answers with an error (an ACL that forbids PING).
         """
+        await self._enter()
         try:
             async with asyncio.timeout(self._bound):
                 await self._client.ping()
@@ -647,9 +657,7 @@ class RedisStore:
 
         `outcome` says what failing closed means for the caller ("the request was not sent").
         """
-        if self._closed:
-            raise ClientClosedError("this RedisStore is closed; create a new one")
-        self._check_loop()
+        await self._enter()
         health = self._health
         async with self._gate:
             if not health.permit():
@@ -708,22 +716,75 @@ class RedisStore:
             f"Redis at {self._name} {what}: {outcome}", store=self._name, request_sent=False
         )
 
-    def _check_loop(self) -> None:
+    async def _enter(self) -> None:
+        """Refuse a closed store or another loop; on first use, bind the store to this loop."""
+        if self._closed:
+            raise ClientClosedError("this RedisStore is closed; create a new one")
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop
+            self._keeper = self._close_with_loop()
+            await anext(self._keeper)
         elif loop is not self._loop:
             raise EventLoopError(
                 "this RedisStore was first used on another event loop, and its connections "
                 "belong to that loop; create it inside the loop that uses it"
             )
 
+    async def _close_with_loop(self) -> AsyncGenerator[None]:
+        """Waits, from the store's first use, for the end of its loop, and closes the connections.
+
+        Connections belong to the loop they were opened on: once it is closed,
+        no other loop can close them, and their sockets stay open (a
+        ResourceWarning). A loop closes the async generators first run on it
+        before it closes (`loop.shutdown_asyncgens()`, which `asyncio.run`
+        calls once its tasks are done): this one is, so a store used in one
+        `asyncio.run` and never closed there leaves nothing open.
+        """
+        try:
+            yield
+        finally:
+            try:
+                with contextlib.suppress(*_AWAY_ERRORS, RedisError):
+                    await self._client.aclose()
+            finally:
+                self._released = True
+
     async def aclose(self) -> None:
-        """Close the connections to Redis; calling it again does nothing."""
+        """Close the connections to Redis; calling it again does nothing.
+
+        On a loop other than the one that used the store: once that loop has
+        ended (`asyncio.run` returned), its connections were closed with it,
+        and the store is closed now.
+
+        Raises:
+            EventLoopError: the loop that used the store has not ended; the store
+                is not closed: close it on that loop. Or it ended without closing its
+                async generators (`asyncio.run` does; a bare `loop.close()` does not):
+                its connections could not be closed, and the store is closed.
+        """
         if self._closed:
             return
+        used_on = self._loop
+        if used_on is not None and used_on is not asyncio.get_running_loop():
+            if not used_on.is_closed():
+                raise EventLoopError(
+                    "this RedisStore was used on another event loop, which has not ended, "
+                    "and its connections belong to that loop: close it on that loop"
+                )
+            self._closed = True
+            if not self._released:
+                raise EventLoopError(
+                    "this RedisStore was used on an event loop that closed without closing "
+                    "its async generators (loop.shutdown_asyncgens(), which asyncio.run "
+                    "calls): its connections to Redis could not be closed"
+                )
+            return
         self._closed = True
-        await self._client.aclose()
+        if self._keeper is None:
+            await self._client.aclose()
+        else:
+            await self._keeper.aclose()
 
     async def __aenter__(self) -> Self:
         """The store itself; connections are made on first use."""

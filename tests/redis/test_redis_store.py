@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import itertools
 import logging
 import re
@@ -12,6 +13,7 @@ import sys
 import time
 import traceback
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
@@ -763,3 +765,51 @@ def test_a_store_belongs_to_its_first_event_loop() -> None:
     with pytest.raises(EventLoopError):
         asyncio.run(store.claim("evt-1"))
     asyncio.run(store.aclose())
+
+
+def resource_warnings(seen: list[warnings.WarningMessage]) -> list[str]:
+    """The ResourceWarnings among `seen` (an unclosed socket, transport or connection)."""
+    return [str(each.message) for each in seen if issubclass(each.category, ResourceWarning)]
+
+
+def test_a_store_closed_on_another_loop_after_its_own_ended_leaves_nothing_open(
+    redis_url: str, namespace: str
+) -> None:
+    """Used in one asyncio.run, closed in the next: no error, no socket left, closed for good."""
+    store = RedisStore(redis_url, namespace=namespace)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert asyncio.run(store.claim("evt-1"))
+        asyncio.run(store.aclose())
+        asyncio.run(store.aclose())
+        with pytest.raises(ClientClosedError):
+            asyncio.run(store.claim("evt-2"))
+        del store
+        gc.collect()
+    assert [] == resource_warnings(seen)
+
+
+def test_a_store_left_open_is_closed_with_its_event_loop(redis_url: str, namespace: str) -> None:
+    """Never closed: its connections close when asyncio.run ends the loop they belong to."""
+    store = RedisStore(redis_url, namespace=namespace)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert asyncio.run(store.claim("evt-1"))
+        del store
+        gc.collect()
+    assert [] == resource_warnings(seen)
+
+
+async def test_closing_on_another_loop_while_its_own_runs_is_refused(
+    redis_url: str, namespace: str
+) -> None:
+    """aclose on a second loop (a thread's) while its own runs: EventLoopError, still open."""
+    async with RedisStore(redis_url, namespace=namespace) as store:
+        assert await store.claim("evt-1")
+
+        def close_elsewhere() -> None:
+            asyncio.run(store.aclose())
+
+        with pytest.raises(EventLoopError, match="close it on"):
+            await asyncio.to_thread(close_elsewhere)
+        assert await store.claim("evt-2")
