@@ -12,7 +12,10 @@ web framework (`receive`) or as a ready aiohttp.web handler:
 * an accepted event is answered 200 at once and handed, in the background,
   to the `handler`, to every `async for` over the receiver, and to
   `wait_for` callers. The answer never waits for your code: a provider that
-  times out would deliver again.
+  times out would deliver again;
+* while a shared event-id store is unavailable and fails closed
+  (`StoreUnavailableError`), deliveries are answered 503 and not handed on:
+  the provider delivers them again later. One WARNING says so per outage.
 """
 
 from __future__ import annotations
@@ -30,7 +33,12 @@ from typing import Final, Generic, Protocol, Self, TypeVar
 from aiohttp import web
 
 from ._delivery import Delivery, EventDecoder, HasEventId
-from ._errors import ConfigurationError, EventPayloadError, WebhookVerificationError
+from ._errors import (
+    ConfigurationError,
+    EventPayloadError,
+    StoreUnavailableError,
+    WebhookVerificationError,
+)
 
 __all__ = ["Deduplicator", "EventIdStore", "WebhookReceiver"]
 
@@ -46,6 +54,7 @@ BAD_REQUEST: Final = 400
 UNAUTHORIZED: Final = 401
 FORBIDDEN: Final = 403
 TOO_LARGE: Final = 413
+SERVICE_UNAVAILABLE: Final = 503
 
 
 class EventIdStore(Protocol):
@@ -124,7 +133,9 @@ class WebhookReceiver(Generic[_E]):
             background (its exceptions are logged on the `conferencing`
             logger, with the event's id, and do not stop the receiver).
         dedupe: Where event ids are remembered; an in-memory `Deduplicator`
-            by default. `None` hands on every delivery, repeats included.
+            by default. `None` hands on every delivery, repeats included. A
+            shared store (`conferencing.redis.RedisStore`) that is unavailable
+            and fails closed gets deliveries answered 503, not handed on.
         history: How many recent events `wait_for` looks back over.
 
     Use it in any web framework through `receive`, or mount `aiohttp_handler`
@@ -154,6 +165,8 @@ class WebhookReceiver(Generic[_E]):
         self._subscribers: set[asyncio.Queue[_E | _Closed]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
+        #: Whether the dedupe store failed closed on the last delivery (warned once).
+        self._store_away = False
         #: Counts of what was received, by outcome.
         self.counts: collections.Counter[str] = collections.Counter()
 
@@ -167,7 +180,12 @@ class WebhookReceiver(Generic[_E]):
 
         200: accepted (or a repeat of an accepted event); 400: not an event;
         401: Basic credentials missing or wrong; 403: a signature, timestamp
-        or key that does not verify; 413: a body over 1 MiB.
+        or key that does not verify; 413: a body over 1 MiB; 503: the `dedupe`
+        store is unavailable and fails closed (`StoreUnavailableError`): the
+        event is not handed on, and the provider, answered 503, delivers it
+        again later. One WARNING on the ``conferencing`` logger says so when
+        the store is first found unavailable, and one INFO line when it answers
+        again; no traceback per delivery.
         """
         if len(delivery.body) > MAX_DELIVERY_BYTES:
             self.counts["too large"] += 1
@@ -182,12 +200,32 @@ class WebhookReceiver(Generic[_E]):
             self.counts["malformed"] += 1
             _log.warning("webhook body is not an event: %s", exc)
             return BAD_REQUEST
-        if self._dedupe is not None and not await self._dedupe.claim(event.id):
-            self.counts["duplicate"] += 1
-            return OK
+        if self._dedupe is not None:
+            try:
+                new = await self._dedupe.claim(event.id)
+            except StoreUnavailableError as exc:
+                return self._store_unavailable(exc)
+            if self._store_away:
+                self._store_away = False
+                _log.info("the event-id store answers again: webhook events are handed on again")
+            if not new:
+                self.counts["duplicate"] += 1
+                return OK
         self.counts["accepted"] += 1
         self._accept(event)
         return OK
+
+    def _store_unavailable(self, exc: StoreUnavailableError) -> int:
+        """Failing closed: the provider delivers again; warn once per outage."""
+        self.counts["unavailable"] += 1
+        if not self._store_away:
+            self._store_away = True
+            _log.warning(
+                "webhook deliveries are answered 503 and not handed on until the event-id "
+                "store answers again (the provider delivers them again later): %s",
+                exc,
+            )
+        return SERVICE_UNAVAILABLE
 
     def _accept(self, event: _E) -> None:
         self._history.append(event)

@@ -68,8 +68,8 @@ says:
 
 * ``"fail"`` (the default): a request is refused with
   `conferencing.StoreUnavailableError` (`request_sent=False`: nothing was
-  sent), and so is an event claim (the receiver does not hand the event on;
-  the provider, answered 5xx, delivers it again);
+  sent), and so is an event claim (a `WebhookReceiver` answers the delivery
+  503 and does not hand the event on; the provider delivers it again later);
 * ``"local"``: each process paces each bucket alone, with the same rate,
   in memory (so N processes may together send N times the rate), and
   remembers event ids in its own memory.

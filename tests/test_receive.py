@@ -17,6 +17,7 @@ from conferencing import (
     Deduplicator,
     Delivery,
     EventPayloadError,
+    StoreUnavailableError,
     WebhookReceiver,
     WebhookVerificationError,
 )
@@ -203,6 +204,43 @@ async def test_the_aiohttp_receiver_answers_over_http() -> None:
             async with session.post(url, data=io.BytesIO(b"x" * (1024 * 1024 + 10))) as huge:
                 assert 413 == huge.status
         assert ["e-1", "e-4"] == [event.id for event in receiver.received]
+
+
+class FailingClosed:
+    """An event-id store that fails closed (as RedisStore with Redis away) while `away`."""
+
+    def __init__(self) -> None:
+        self.away = False
+        self._ids = Deduplicator()
+
+    async def claim(self, event_id: str) -> bool:
+        if self.away:
+            raise StoreUnavailableError(
+                "the store did not answer: the event was not handed on", store="a store"
+            )
+        return await self._ids.claim(event_id)
+
+
+async def test_an_unavailable_event_id_store_gets_503_and_one_warning_per_outage(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """StoreUnavailableError: 503, nothing handed on, one WARNING per outage, then 200 again."""
+    store = FailingClosed()
+    with caplog.at_level(logging.INFO, logger="conferencing"):
+        async with WebhookReceiver(decode, dedupe=store) as receiver:
+            store.away = True
+            away = [await receiver.receive(post({"id": f"e-{n}"})) for n in (1, 1, 2)]
+            store.away = False
+            back = [await receiver.receive(post({"id": "e-1"})) for _ in range(2)]
+            store.away = True
+            again = await receiver.receive(post({"id": "e-3"}))
+    assert ([503, 503, 503], [200, 200], 503) == (away, back, again)
+    assert ["e-1"] == [event.id for event in receiver.received]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert 2 == len(warnings)
+    assert "answered 503 and not handed on" in warnings[0]
+    assert "the event was not handed on" in warnings[0]
+    assert {"unavailable": 4, "accepted": 1, "duplicate": 1} == dict(receiver.counts)
 
 
 async def test_the_deduplicator_forgets_after_its_ttl() -> None:

@@ -715,26 +715,58 @@ async def test_nothing_listening_is_refused_at_once() -> None:
         assert time.monotonic() - started < 2.0
 
 
-async def test_a_receiver_failing_closed_answers_5xx_and_hands_nothing_on() -> None:
-    """Redis away, failing closed: the delivery is answered 500 (redelivered later), unhandled."""
+def callback(conference_id: str) -> bytes:
+    """A Catapult conference callback, its id made of `conference_id`."""
+    return (
+        b'{"eventType": "conference", "conferenceId": "%s", "status": "created"}'
+        % conference_id.encode()
+    )
+
+
+async def test_a_receiver_failing_closed_answers_503_and_warns_once_per_outage(
+    redis_server: RedisServer, namespace: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis away: 503 (redelivered later), nothing handed on, one WARNING, no traceback."""
     handled: list[str] = []
 
     async def handle(event: catapult.Callback) -> None:
         handled.append(event.id)
 
     decoder = catapult.callback_decoder()
-    body = b'{"eventType": "conference", "conferenceId": "c-1", "status": "created"}'
-    async with (
-        RedisStore(f"redis://127.0.0.1:{free_port()}/0") as store,
-        WebhookReceiver(decoder, handler=handle, dedupe=store) as receiver,
-        receiver.serve() as url,
-        aiohttp.ClientSession() as session,
-        session.post(url, data=body, headers={"Content-Type": "application/json"}) as answer,
-    ):
-        assert 500 == answer.status
-        with pytest.raises(StoreUnavailableError, match="the event was not handed on"):
-            await receiver.receive(Delivery(method="POST", body=body, headers={}, query={}))
-    assert [] == handled
+    headers = {"Content-Type": "application/json"}
+    store = RedisStore(redis_server.url, namespace=namespace, retry_interval=0.1)
+    with caplog.at_level(logging.INFO, logger="conferencing"):
+        async with (
+            store,
+            WebhookReceiver(decoder, handler=handle, dedupe=store) as receiver,
+            receiver.serve() as url,
+            aiohttp.ClientSession() as session,
+        ):
+
+            async def deliver(conference_id: str) -> int:
+                async with session.post(
+                    url, data=callback(conference_id), headers=headers
+                ) as answer:
+                    return answer.status
+
+            assert 200 == await deliver("c-0")
+            redis_server.kill()
+            assert [503, 503, 503] == [await deliver(f"c-{n}") for n in (1, 1, 2)]
+            direct = Delivery(method="POST", body=callback("c-3"), headers={}, query={})
+            assert 503 == await receiver.receive(direct)
+            redis_server.start()
+            await asyncio.sleep(0.15)  # past retry_interval: the next claim asks Redis
+            assert 200 == await deliver("c-1")
+            redis_server.kill()
+            assert 503 == await deliver("c-4")
+            await receiver.aclose()  # waits for the handlers
+    outage_warnings = [line for line in lines(caplog, logging.WARNING) if "503" in line]
+    assert 2 == len(outage_warnings), outage_warnings
+    assert "not handed on" in outage_warnings[0]
+    assert [] == [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert 1 == len([line for line in lines(caplog, logging.INFO) if "handed on again" in line])
+    assert 5 == receiver.counts["unavailable"]
+    assert 2 == len(handled)
 
 
 async def test_ping_says_whether_redis_answers(redis_url: str) -> None:
