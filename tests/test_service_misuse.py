@@ -199,18 +199,19 @@ async def test_connector_options_aiohttp_refuses_are_a_configuration_error(
 
 
 async def test_a_create_timing_out_before_it_was_written_is_known_never_sent() -> None:
-    """A timeout while the connection is still being opened leaves a Catapult create retryable."""
-    started = asyncio.Event()
+    """A timeout while the connection is still being set up leaves a Catapult create retryable.
 
-    async def accept_late(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        started.set()
-        await asyncio.sleep(5)
-        writer.close()
+    The server accepts TCP but never answers the TLS handshake, so the
+    request times out before a byte of it was written.
+    """
+    held: list[asyncio.StreamWriter] = []
 
-    # A listening socket whose backlog is full keeps new connections pending: instead,
-    # resolve to an address that never answers the SYN is not possible on loopback, so
-    # the test times out during TLS set-up, which happens before anything is written.
-    server = await asyncio.start_server(accept_late, "127.0.0.1", 0)
+    async def never_shake_hands(
+        _reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(never_shake_hands, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
         async with SessionPool() as pool:
@@ -220,6 +221,8 @@ async def test_a_create_timing_out_before_it_was_written_is_known_never_sent() -
             with pytest.raises(RequestTimeout) as caught:
                 await cp.create_conference(from_="+15551234567", timeout=0.2)
     finally:
+        for writer in held:
+            writer.close()
         server.close()
         await server.wait_closed()
     assert not isinstance(caught.value, OutcomeUnknownError)
