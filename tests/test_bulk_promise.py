@@ -15,7 +15,7 @@ import inspect
 import json
 import pickle
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import aiohttp
@@ -309,46 +309,64 @@ def test_a_pool_used_from_a_second_event_loop_sends_nothing() -> None:
 # --- item 9: errors and results cross processes ---------------------------------------
 
 
+_COMMON: dict[str, Any] = {
+    "provider": "telnyx",
+    "method": "POST",
+    "url": "https://api.telnyx.com/v2/x",
+}
+_API: dict[str, Any] = {
+    **_COMMON,
+    "status": 404,
+    "body": '{"errors": []}',
+    "errors": (),
+    "request_id": "rq-1",
+}
+
+
+def _unknown(cls: type[Any]) -> ConferencingError:
+    last = RateLimitError("429", **_API)
+    unknown: ConferencingError = cls(
+        "unknown",
+        **_COMMON,
+        request=telnyx.CreateConferenceRequest(call_control_id="v3:a", name="b"),
+        command_id="cmd-1",
+        last_error=last,
+    )
+    unknown.__cause__ = last
+    return unknown
+
+
+#: How to build one of each error class with every attribute set, most specific first.
+_BUILDERS: list[tuple[type[ConferencingError], Callable[[type[Any]], ConferencingError]]] = [
+    (RateLimitError, lambda cls: cls("429", **_API, retry_after=1.5)),
+    (conferencing.APIError, lambda cls: cls(f"{cls.__name__} happened", **_API)),
+    (OutcomeUnknownError, _unknown),
+    (
+        conferencing.ResponseDecodeError,
+        lambda cls: cls("bad", **_COMMON, status=200, body="<html>", request_id="rq-2"),
+    ),
+    (TransportError, lambda cls: cls("dropped", **_COMMON, request_sent=False)),
+    (conferencing.ValidationError, lambda cls: cls("name must be a string", field="name")),
+    (conferencing.CallNotAnsweredError, lambda cls: cls("busy", call_id="c-1", state="rejected")),
+    (
+        conferencing.WebhookVerificationError,
+        lambda cls: cls("the signature does not match", check="signature"),
+    ),
+    (
+        conferencing.StoreUnavailableError,
+        lambda cls: cls("redis did not answer", store="redis://127.0.0.1:6379/0"),
+    ),
+    (ConferencingError, lambda cls: cls(f"{cls.__name__} happened")),
+]
+
+
 def _every_error() -> list[ConferencingError]:
-    common: dict[str, Any] = {
-        "provider": "telnyx",
-        "method": "POST",
-        "url": "https://api.telnyx.com/v2/x",
-    }
-    api: dict[str, Any] = {**common, "status": 404, "body": '{"errors": []}', "errors": ()}
     made: list[ConferencingError] = []
     for name in conferencing.__all__:
         cls = getattr(conferencing, name)
-        if not (inspect.isclass(cls) and issubclass(cls, ConferencingError)):
-            continue
-        if issubclass(cls, conferencing.APIError):
-            extra: dict[str, Any] = {"retry_after": 1.5} if issubclass(cls, RateLimitError) else {}
-            made.append(cls(f"{name} happened", **api, **extra))
-        elif issubclass(cls, OutcomeUnknownError):
-            last = RateLimitError("429", **api)
-            unknown = cls(
-                "unknown",
-                **common,
-                request=telnyx.CreateConferenceRequest(call_control_id="v3:a", name="b"),
-                command_id="cmd-1",
-                last_error=last,
-            )
-            unknown.__cause__ = last
-            made.append(unknown)
-        elif issubclass(cls, conferencing.ResponseDecodeError):
-            made.append(cls("bad", **common, status=200, body="<html>"))
-        elif issubclass(cls, TransportError):
-            made.append(cls("dropped", **common, request_sent=False))
-        elif issubclass(cls, conferencing.ValidationError):
-            made.append(cls("name must be a string", field="name"))
-        elif issubclass(cls, conferencing.CallNotAnsweredError):
-            made.append(cls("busy", call_id="c-1", state="rejected"))
-        elif issubclass(cls, conferencing.WebhookVerificationError):
-            made.append(cls("the signature does not match", check="signature"))
-        elif issubclass(cls, conferencing.StoreUnavailableError):
-            made.append(cls("redis did not answer", store="redis://127.0.0.1:6379/0"))
-        else:
-            made.append(cls(f"{name} happened"))
+        if inspect.isclass(cls) and issubclass(cls, ConferencingError):
+            build = next(build for base, build in _BUILDERS if issubclass(cls, base))
+            made.append(build(cls))
     return made
 
 
