@@ -231,7 +231,10 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
     except _fast.TransportClosed:
         failure = ClientClosedError("the SessionPool was closed while a request was under way")
     except (TimeoutError, aiohttp.ClientError, _fast.FastTransportError) as exc:
-        failure = _transport_error(call, exc)
+        if pool.closed:  # aiohttp's "Connector is closed": the pool closed under the request
+            failure = ClientClosedError("the SessionPool was closed while a request was under way")
+        else:
+            failure = _transport_error(call, exc)
     except RuntimeError:
         if not origin.session.closed:
             raise

@@ -34,9 +34,12 @@ _PUBLIC_PATH_ONLY = os.environ.get("CONFERENCING_TEST_TRANSPORT") == "aiohttp"
 
 
 @pytest.fixture(autouse=True)
-def _transport(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep requests off the lean transport when the run asks for aiohttp's path only."""
-    if _PUBLIC_PATH_ONLY:
+def _transport(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """Keep requests off the lean transport when the run asks for aiohttp's path only.
+
+    Tests marked `lean_transport` are about the lean transport itself and keep it.
+    """
+    if _PUBLIC_PATH_ONLY and request.node.get_closest_marker("lean_transport") is None:
         monkeypatch.setattr(_fast, "available", lambda: False)
 
 

@@ -43,6 +43,7 @@ def fast_of(pool: SessionPool) -> Any:
     return origin.fast
 
 
+@pytest.mark.lean_transport
 async def test_the_default_pool_sends_on_the_lean_transport_and_reuses_one_connection(
     serve: ServeFn,
 ) -> None:
@@ -121,6 +122,7 @@ class _SentWriter:
     output_size = 0
 
 
+@pytest.mark.lean_transport
 async def test_trust_env_without_a_proxy_for_the_host_keeps_the_lean_transport(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -132,6 +134,7 @@ async def test_trust_env_without_a_proxy_for_the_host_keeps_the_lean_transport(
         assert None is not fast_of(pool)
 
 
+@pytest.mark.lean_transport
 async def test_aioresponses_started_after_the_pool_still_mocks_every_request(
     serve: ServeFn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -220,6 +223,7 @@ async def test_an_interim_100_continue_is_skipped(
     assert TELNYX_CONFERENCE["id"] == conference.id
 
 
+@pytest.mark.lean_transport
 async def test_connection_close_opens_a_new_connection_for_the_next_request(
     serve: ServeFn,
 ) -> None:
@@ -232,6 +236,7 @@ async def test_connection_close_opens_a_new_connection_for_the_next_request(
     assert 3 == server.connections
 
 
+@pytest.mark.lean_transport
 async def test_a_kept_connection_the_server_closed_meanwhile_is_not_reused(
     serve: ServeFn,
 ) -> None:
@@ -245,6 +250,7 @@ async def test_a_kept_connection_the_server_closed_meanwhile_is_not_reused(
     assert 2 == server.connections
 
 
+@pytest.mark.lean_transport
 async def test_an_endless_head_is_a_transport_error_without_secrets(serve: ServeFn) -> None:
     """On the lean transport, a head over 64 KiB is a TransportError naming no secret."""
     filler = b"".join(b"X-Filler-%d: %s\r\n" % (n, b"y" * 1000) for n in range(100))
