@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, Final, Self, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import aiohttp
 import yarl
@@ -291,6 +291,19 @@ class BaseClient:
             watching,
         )
         return send(pool, call, decode)
+
+    async def _get(
+        self,
+        url: str,
+        query: Mapping[str, str],
+        decode: Callable[[Answer], _T],
+        *,
+        options: Options,
+    ) -> _T:
+        """GET `url` with `query` (percent-encoded; none when empty), safe to retry."""
+        if query:
+            url = f"{url}?{urlencode(query, quote_via=quote)}"
+        return await self._send("GET", url, None, decode, options=options, idempotent=True)
 
     def _watch(self, pool: SessionPool) -> Observers | None:
         """Work out, once per pool, who watches this client's requests: the pool's hooks, ours."""

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final, TypeVar, Unpack, overload
-from urllib.parse import quote, urlencode
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Unpack, overload
 
 from attrs import AttrsInstance
 
@@ -17,7 +16,6 @@ from .._pages import PageMeta, Pages
 from .._pool import SessionPool
 from .._ratelimit import RateLimit
 from .._retry import DEFAULT_RETRY, RetryPolicy
-from .._send import Answer
 from ._models import (
     DEFAULT_CALLS_PAGE_SIZE,
     AddMemberRequest,
@@ -63,8 +61,6 @@ from ._wire import (
 )
 
 __all__ = ["DEFAULT_BASE_URL", "DOCUMENTED_RATE_LIMIT", "CatapultClient"]
-
-_T = TypeVar("_T")
 
 #: Catapult's documented default limit: 1 request per 1000 ms for each of
 #: `/conferences` and `/calls` (over it: 429 with `X-RateLimit-Reset`).
@@ -192,18 +188,6 @@ class CatapultClient(BaseClient):
 
     def _call_url(self, call_id: str) -> str:
         return f"{self._calls_url}/{_rules.path_segment('call_id', call_id)}"
-
-    async def _get(
-        self,
-        url: str,
-        query: Mapping[str, str],
-        decode: Callable[[Answer], _T],
-        *,
-        options: Options,
-    ) -> _T:
-        if query:
-            url = f"{url}?{urlencode(query, quote_via=quote)}"
-        return await self._send("GET", url, None, decode, options=options, idempotent=True)
 
     async def _post(self, url: str, request: AttrsInstance, *, options: Options) -> None:
         # Catapult's POSTs are never sent twice: an update that failed

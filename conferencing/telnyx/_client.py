@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, Final, Protocol, TypeVar, Unpack, overload
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import attrs
 from attrs import AttrsInstance
@@ -289,18 +289,6 @@ class TelnyxClient(BaseClient):
     def _participant_url(self, conference_id: str, participant_id: str) -> str:
         participant = _rules.path_segment("participant_id", participant_id)
         return f"{self._conference_url(conference_id)}/participants/{participant}"
-
-    async def _get(
-        self,
-        url: str,
-        query: Mapping[str, str],
-        decode: Callable[[Answer], _T],
-        *,
-        options: Options,
-    ) -> _T:
-        if query:
-            url = f"{url}?{urlencode(query, quote_via=quote)}"
-        return await self._send("GET", url, None, decode, options=options, idempotent=True)
 
     async def _commanded(self, url: str, request: _C, *, options: Options) -> CommandResult:
         """Send a command that takes a `command_id`, and say which one it carried."""
