@@ -236,8 +236,11 @@ class Outbox:
 
     async def start(self) -> None:
         """Open the session and start delivering (events sent before now included)."""
+        # A fresh connection per delivery, as providers' senders do: a kept
+        # connection the receiver closed meanwhile would let aiohttp send a
+        # delivery twice (it resends on a stale connection), one attempt counted.
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=10), trust_env=False
+            connector=aiohttp.TCPConnector(limit=10, force_close=True), trust_env=False
         )
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
