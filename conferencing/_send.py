@@ -228,17 +228,13 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
             raise
         # The lean transport knows whether the request was written; aiohttp's may have been.
         failure = _timed_out(call, deadlines.seconds, sent=written is None or written[0])
-    except _fast.TransportClosed:
-        failure = ClientClosedError("the SessionPool was closed while a request was under way")
     except (TimeoutError, aiohttp.ClientError, _fast.FastTransportError) as exc:
-        if pool.closed:  # aiohttp's "Connector is closed": the pool closed under the request
-            failure = ClientClosedError("the SessionPool was closed while a request was under way")
-        else:
-            failure = _transport_error(call, exc)
+        # Either transport fails its requests when the pool closes under them.
+        failure = _closed_under_request() if pool.closed else _transport_error(call, exc)
     except RuntimeError:
         if not origin.session.closed:
             raise
-        failure = ClientClosedError("the SessionPool was closed while a request was under way")
+        failure = _closed_under_request()
     finally:
         slots.release()
         if deadlines.end(task):
@@ -400,6 +396,10 @@ def _decode_error(
 def _request_id_note(said: str | None) -> str:
     """The note " (request id ...)" for a message, so a log line can go into a support ticket."""
     return "" if said is None else f" (request id {said})"
+
+
+def _closed_under_request() -> ClientClosedError:
+    return ClientClosedError("the SessionPool was closed while a request was under way")
 
 
 def _timed_out(call: Call, seconds: float, *, sent: bool) -> RequestTimeout:
