@@ -32,7 +32,7 @@ class RawResponse(Generic[_T]):
     #: The answer's status; None only when the awaited call decoded no answer in this task.
     status: int | None
     headers: CIMultiDictProxy[str] = attrs.field(repr=False)
-    #: The provider's id of the request (see `conferencing.REQUEST_ID_HEADERS`), if it sent one.
+    #: The provider's id of the request (its `X-Request-Id` or `Request-Id` header), if sent.
     request_id: str | None
 
 
