@@ -136,7 +136,7 @@ def measure(
 ) -> Capacity:
     """Load the server for about `seconds`; its CPU per request and what one core can answer."""
     wrk = shutil.which("wrk")
-    cpu_before = server.cpu_seconds()
+    split_before = server.cpu_split()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="conferencing-bench-load-") as tmp, pinned_to(cpu):
         if wrk is not None:
@@ -144,11 +144,13 @@ def measure(
         else:
             served, errors, load = _limit_processes(server.url, seconds, loop, cpu, root)
     wall = time.perf_counter() - started
-    cpu_after = server.cpu_seconds()
+    split_after = server.cpu_split()
     rate = served / wall if wall > 0 else 0.0
-    share = us = capacity = None
-    if cpu_before is not None and cpu_after is not None and served:
-        used = cpu_after - cpu_before
+    share = us = capacity = kernel_share = None
+    if split_before is not None and split_after is not None and served:
+        kernel = split_after[1] - split_before[1]
+        used = split_after[0] - split_before[0] + kernel
+        kernel_share = kernel / used if used > 0 else None
         share = used / wall if wall > 0 else None
         us = used / served * 1e6
         capacity = 1e6 / us if us > 0 else math.inf
@@ -162,6 +164,7 @@ def measure(
         "rps_driven": rate,
         "server_cpu_share": share,
         "server_cpu_us": us,
+        "server_kernel_share": kernel_share,
         "rps": capacity,
         "saturated": share is not None and share >= _SATURATED,
         "method": "measured" if share is not None and share >= _SATURATED else "projected",
@@ -182,7 +185,13 @@ def describe(capacity: Mapping[str, Any]) -> str:
     )
     return (
         f"server capacity {capacity['rps']:,.0f} req/s on its one core "
-        f"({capacity['server_cpu_us']:.1f} µs of server CPU per request; {how}); load: "
+        f"({capacity['server_cpu_us']:.1f} µs of server CPU per request"
+        + (
+            f", {capacity['server_kernel_share']:.0%} of it in the kernel"
+            if capacity.get("server_kernel_share") is not None
+            else ""
+        )
+        + f"; {how}); load: "
         f"{capacity['load']} drove {capacity['rps_driven']:,.0f} req/s for "
         f"{capacity['seconds']:g} s"
         + (f", {capacity['errors']:,} errors" if capacity["errors"] else "")

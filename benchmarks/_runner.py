@@ -464,6 +464,7 @@ def _headroom_check(
         "rps": fastest.rps_median,
         "ratio": ratio,
         "met": ratio >= _capacity.HEADROOM,
+        "unexplained": _report.unexplained(_report.headroom(summaries, capacity["rps"])),
     }
 
 
@@ -480,10 +481,18 @@ def _say_headroom(headroom: dict[str, Any]) -> None:
     if headroom["met"]:
         print(line + f", at least {_capacity.HEADROOM:g}x")
         return
+    if not headroom["unexplained"]:
+        print(
+            f"{line}, below the {_capacity.HEADROOM:g}x asked; every row below it kept its "
+            f"client's core at least {_report.CLIENT_BOUND:.0%} busy: those rates are the "
+            "clients' own (see 'Server headroom' in latest.md)"
+        )
+        return
     banner = "!" * 78
     print(
-        f"{banner}\nWARNING: {line}, BELOW the {_capacity.HEADROOM:g}x required: its rows "
-        "measure the server as much as the client (see 'Server headroom' in latest.md)\n"
+        f"{banner}\nWARNING: {line}, BELOW the {_capacity.HEADROOM:g}x required: the rows of "
+        f"{', '.join(headroom['unexplained'])} measure the server as much as the client "
+        "(see 'Server headroom' in latest.md)\n"
         f"{banner}",
         file=sys.stderr,
     )

@@ -196,6 +196,11 @@ class FixedAnswerServer:
 
     def cpu_seconds(self) -> float | None:
         """CPU seconds the server's processes have used so far; None without psutil."""
+        split = self.cpu_split()
+        return None if split is None else split[0] + split[1]
+
+    def cpu_split(self) -> tuple[float, float] | None:
+        """(user, kernel) CPU seconds of the server's processes so far; None without psutil."""
         try:
             # Optional (the bench extra), and untyped: looked up, not imported.
             psutil: Any = importlib.import_module("psutil")
@@ -203,13 +208,14 @@ class FixedAnswerServer:
             return None
         try:
             root = psutil.Process(self.pid)
-            total = 0.0
+            user = kernel = 0.0
             for process in [root, *root.children(recursive=True)]:
                 times = process.cpu_times()
-                total += times.user + times.system
+                user += times.user
+                kernel += times.system
         except psutil.Error:
             return None
-        return total
+        return user, kernel
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL) and remove its files; idempotent."""
