@@ -197,10 +197,17 @@ class StoreUnavailableError(ConferencingError):
 
 
 class TransportError(ConferencingError):
-    """The HTTP exchange failed on the network before a complete answer arrived."""
+    """The HTTP exchange failed on the network, or at the proxy, before the provider answered."""
 
     def __init__(
-        self, message: str, *, provider: str, method: str, url: str, request_sent: bool = True
+        self,
+        message: str,
+        *,
+        provider: str,
+        method: str,
+        url: str,
+        request_sent: bool = True,
+        proxy_refused: bool = False,
     ) -> None:
         super().__init__(message)
         self.provider = provider
@@ -209,6 +216,10 @@ class TransportError(ConferencingError):
         #: False only when the request provably never left (the connection failed);
         #: True means the provider may have received it and acted.
         self.request_sent = request_sent
+        #: True when the proxy answered 407 Proxy Authentication Required (to the
+        #: request, or to the tunnel of an https origin): it refused the pool's
+        #: proxy credentials and would again, so the request is not retried.
+        self.proxy_refused = proxy_refused
 
 
 class RequestTimeout(TransportError):

@@ -169,6 +169,9 @@ class _Origin:
     slots: _Slots
     #: Sent to the proxy when opening a tunnel (its credentials), when there are any.
     proxy_headers: AuthHeaders | None = None
+    #: The proxy (host:port) plain http requests are sent to in absolute form, so
+    #: that its 407 is not taken for the provider's; None for https (a tunnel).
+    proxy: str | None = None
     #: The lean transport, where it does what aiohttp would (see `conferencing._fast`).
     fast: FastOrigin | None = None
     #: One `Deadlines` per timeout length in use, created on first use.
@@ -349,6 +352,9 @@ class SessionPool:
                 tunnel_headers = AuthHeaders(proxy_headers)
             else:
                 session_headers = AuthHeaders(proxy_headers)
+        absolute_form_proxy = None
+        if proxy is not None and not origin.startswith("https:"):
+            absolute_form_proxy = proxy.partition("://")[2]
         session = aiohttp.ClientSession(
             connector=connector,
             timeout=self._session_timeout,
@@ -376,6 +382,7 @@ class SessionPool:
             session=session,
             slots=_Slots(self._max_connections),
             proxy_headers=tunnel_headers,
+            proxy=absolute_form_proxy,
             fast=fast,
         )
         self._origins[origin] = created

@@ -19,6 +19,9 @@ but a GET that some attempt may have carried out ends, if it fails, in
 `OutcomeUnknownError` (with the `command_id` it carried, if any), even when
 the last attempt was refused as "not executed": an earlier one may not
 have been.
+
+A proxy that refused the pool's credentials (407) is not asked again, safe
+as that would be: it would refuse them again.
 """
 
 from __future__ import annotations
@@ -97,7 +100,9 @@ DEFAULT_RETRY: Final = RetryPolicy()
 
 
 def retry_reason(exc: BaseException, *, idempotent: bool) -> str | None:
-    """Say why `exc` may be retried, or return None when repeating it is not safe."""
+    """Say why `exc` may be retried, or return None when repeating it is not safe (or useless)."""
+    if isinstance(exc, TransportError) and exc.proxy_refused:
+        return None  # the proxy would refuse the same credentials again
     reason: str | None = None
     if isinstance(exc, RateLimitError):
         reason = f"rate limited ({exc.status}{' ' + exc.code if exc.code else ''})"

@@ -140,7 +140,8 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
     calling `send` again with retries turned off.
 
     Raises:
-        TransportError: the network failed (`RequestTimeout` for timeouts).
+        TransportError: the network failed (`RequestTimeout` for timeouts), or the proxy
+            refused the request (407).
         APIError: the provider answered with a failure status (a subclass by status and code).
         ResponseDecodeError: a success answer without the documented shape.
         OutcomeUnknownError: a non-idempotent call may or may not have been carried out.
@@ -255,6 +256,8 @@ async def send(  # noqa: C901, PLR0912, PLR0915 - the success path is one corout
                 if observers is not None and watch is not None:
                     observers.answered(call, watch, status, answer_headers, None)
                 return result
+        elif status == _PROXY_AUTHENTICATION_REQUIRED and origin.proxy is not None:
+            failure = _proxy_refused(call, origin.proxy)
         else:
             failure = _unsuccessful(call, status, answer_headers, body)
         if observers is not None and watch is not None:
@@ -414,6 +417,22 @@ def _timed_out(call: Call, seconds: float, *, sent: bool) -> RequestTimeout:
     )
 
 
+_PROXY_AUTHENTICATION_REQUIRED: Final = 407
+
+
+def _proxy_refused(call: Call, proxy: str) -> TransportError:
+    """Our error for a 407 from the proxy a plain http request went to; the provider saw nothing."""
+    return TransportError(
+        f"{call.dialect.name}: {call.method} {call.url} failed: the proxy {proxy} refused it: "
+        f"{_PROXY_AUTHENTICATION_REQUIRED} Proxy Authentication Required",
+        provider=call.dialect.name,
+        method=call.method,
+        url=call.url,
+        request_sent=False,
+        proxy_refused=True,
+    )
+
+
 #: Failures before the request left: no connection (to the server or a
 #: proxy), or a proxy that refused to open the tunnel.
 _NOT_SENT: Final = (
@@ -440,6 +459,8 @@ def _transport_error(call: Call, exc: Exception) -> TransportError:
         url=call.url,
         # A refused or failed connection never carried the request.
         request_sent=not isinstance(exc, _NOT_SENT),
+        proxy_refused=isinstance(exc, aiohttp.ClientHttpProxyError)
+        and exc.status == _PROXY_AUTHENTICATION_REQUIRED,
     )
 
 

@@ -31,6 +31,7 @@ from conferencing import (
     ConfigurationError,
     Hooks,
     OutcomeUnknownError,
+    RetryPolicy,
     SessionPool,
     TransportError,
 )
@@ -167,13 +168,14 @@ async def test_a_proxy_refusing_connections_is_a_transport_error_without_the_pas
 
 
 async def test_a_proxy_refusing_the_tunnel_means_the_request_was_not_sent(serve: ServeFn) -> None:
-    """A 407 to CONNECT for an https origin: TransportError, no password, request not sent."""
+    """A 407 to CONNECT for an https origin: TransportError, no password, not sent nor retried."""
     refuse = raw(answer(407, reason="Proxy Authentication Required", close=True))
     proxy = await serve(refuse)
+    retry = RetryPolicy(attempts=3, backoff_initial=0.01, jitter=0, deadline=5)
     async with SessionPool(proxy=proxy_url(proxy), timeout=BOUND) as pool:
         https_origin = f"https://127.0.0.1:{await closed_port()}"
         with pytest.raises(ConferencingError) as caught:
-            await catapult_client(https_origin, pool).create_conference(from_=FROM)
+            await catapult_client(https_origin, pool, retry=retry).create_conference(from_=FROM)
     [received] = proxy.requests
     assert received.request_line.startswith("CONNECT 127.0.0.1:")
     assert [f"Basic {PROXY_BASIC}"] == received.header("proxy-authorization")
@@ -183,7 +185,36 @@ async def test_a_proxy_refusing_the_tunnel_means_the_request_was_not_sent(serve:
     # The tunnel was refused: the create provably never reached Catapult.
     assert not isinstance(error, OutcomeUnknownError), repr(error)
     assert isinstance(error, TransportError)
-    assert not error.request_sent
+    assert (False, True) == (error.request_sent, error.proxy_refused)
+
+
+async def test_a_proxy_refusing_an_http_request_is_a_transport_error_not_sent(
+    serve: ServeFn,
+) -> None:
+    """A 407 from the proxy for an http origin: TransportError naming the proxy, sent once."""
+    refuse = raw(answer(407, reason="Proxy Authentication Required", close=True))
+    proxy = await serve(refuse)
+    retry = RetryPolicy(attempts=3, backoff_initial=0.01, jitter=0, deadline=5)
+    async with SessionPool(proxy=proxy_url(proxy), timeout=BOUND) as pool:
+        origin = f"http://127.0.0.1:{await closed_port()}"
+        client = telnyx_client(f"{origin}/v2", pool, retry=retry)
+        with pytest.raises(ConferencingError) as created:
+            await client.create_conference(call_control_id=CCID, name="Refused")
+        with pytest.raises(ConferencingError) as fetched:
+            await client.get_conference("c-1")
+    assert [
+        f"POST {origin}/v2/conferences HTTP/1.1",
+        f"GET {origin}/v2/conferences/c-1 HTTP/1.1",
+    ] == [r.request_line for r in proxy.requests]
+    for error in (created.value, fetched.value):
+        # The provider never saw the request: not its answer, and no unknown outcome.
+        assert not isinstance(error, OutcomeUnknownError), repr(error)
+        assert TransportError is type(error), repr(error)
+        assert isinstance(error, TransportError)
+        assert (False, True) == (error.request_sent, error.proxy_refused)
+        assert f"the proxy 127.0.0.1:{proxy.port} refused it: 407" in str(error)
+        assert [] == proxy_secrets_in(error_chain_texts(error))
+        assert PROXY_USER not in error_chain_texts(error)
 
 
 async def test_a_proxy_password_uses_no_deprecated_aiohttp_api(serve: ServeFn) -> None:
