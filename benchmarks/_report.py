@@ -490,7 +490,7 @@ def _draw_throughput(plt: Any, summaries: Sequence[Summary], subtitle: str) -> A
     """Requests per second on top; under it, each client over raw aiohttp and over the limit."""
     clients = list(dict.fromkeys(s.client for s in summaries))
     levels = sorted({s.concurrency for s in summaries})
-    fig = plt.figure(figsize=(11, 9), layout="constrained")
+    fig = plt.figure(figsize=(13, 9), layout="constrained")
     grid = fig.add_gridspec(2, 2, height_ratios=[3, 2])
     ax = fig.add_subplot(grid[0, :])
     ratio_axes = [
@@ -520,7 +520,8 @@ def _draw_throughput(plt: Any, summaries: Sequence[Summary], subtitle: str) -> A
     ax.set_ylabel("requests per second (median, min-max)")
     ax.set_ylim(bottom=0)
     ax.set_title(f"create-conference throughput, one client core\n{subtitle}", fontsize=10)
-    ax.legend(fontsize=9)
+    # Beside the axes, never over a line.
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     for ratio_ax, _, title in ratio_axes:
         ratio_ax.set_ylabel(title)
         ratio_ax.set_ylim(bottom=0)

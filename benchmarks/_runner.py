@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--requests", type=int, default=None, help="per run (default 20,000)")
     parser.add_argument("--concurrency", type=_csv_ints, default=None, help="default 32,128,512")
-    parser.add_argument("--repeat", type=int, default=None, help="repetitions (default 3)")
+    parser.add_argument("--repeat", type=int, default=None, help="repetitions (default 5)")
     parser.add_argument(
         "--clients", type=_csv_clients, default=list(CLIENTS), help=f"from {','.join(CLIENTS)}"
     )
@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - a scrip
     args = _parser().parse_args(argv)
     requests = args.requests or (2_000 if args.quick else 20_000)
     levels = args.concurrency or ([32, 128] if args.quick else [32, 128, 512])
-    repeat = args.repeat or (1 if args.quick else 3)
+    repeat = args.repeat or (1 if args.quick else 5)
     time_limit = args.time_limit or (3.0 if args.quick else 30.0)
     capacity_seconds = args.capacity_seconds or (2.0 if args.quick else 5.0)
     out: Path = args.out or (_DEFAULT_OUT / "quick" if args.quick else _DEFAULT_OUT)
