@@ -226,28 +226,29 @@ def headroom(summaries: Sequence[Summary], capacity: float | None) -> list[dict[
     for s in summaries:
         if s.client not in fastest or s.rps_median > fastest[s.client].rps_median:
             fastest[s.client] = s
-    rows = [
-        {
-            "client": s.client,
-            "concurrency": s.concurrency,
-            "rps": s.rps_median,
-            "headroom": capacity / s.rps_median if capacity and s.rps_median > 0 else None,
-            "client_busy": s.client_busy,
-            "server_busy": s.server_busy,
-            "client_bound": s.client_busy >= CLIENT_BOUND,
-        }
-        for s in fastest.values()
-    ]
+    rows = []
+    for s in fastest.values():
+        room = capacity / s.rps_median if capacity and s.rps_median > 0 else None
+        client_bound = s.client_busy >= CLIENT_BOUND
+        rows.append(
+            {
+                "client": s.client,
+                "concurrency": s.concurrency,
+                "rps": s.rps_median,
+                "headroom": room,
+                "client_busy": s.client_busy,
+                "server_busy": s.server_busy,
+                "client_bound": client_bound,
+                # False only where the rule failed and the client waited: partly the server's.
+                "measures_client": room is None or room >= HEADROOM or client_bound,
+            }
+        )
     return sorted(rows, key=lambda row: -row["rps"])
 
 
 def unexplained(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """The clients whose fastest rate is below the headroom rule and not client-bound."""
-    return [
-        row["client"]
-        for row in rows
-        if row["headroom"] is not None and row["headroom"] < HEADROOM and not row["client_bound"]
-    ]
+    return [row["client"] for row in rows if not row["measures_client"]]
 
 
 def _capacity_lines(capacity: Mapping[str, Any], check: Mapping[str, Any]) -> list[str]:
@@ -410,7 +411,7 @@ def markdown(
                 f"| {_num(row['headroom'], 1, 'x')} | {_mark(room)} "
                 f"| {_num(row['client_busy'] * 100)} % "
                 f"| {_num(None if server_busy is None else server_busy * 100)} % "
-                f"| {'the client' if room or row['client_bound'] else '**client and server**'} |"
+                f"| {'the client' if row['measures_client'] else '**client and server**'} |"
             )
     checks = targets(summaries)
     if checks:
